@@ -14,6 +14,13 @@ export interface HolderRef {
   readonly attempt?: number;
 }
 
+/** A job returned by a task: put on the job's queue; its outcome becomes the job's. */
+export interface ReturnedJob {
+  readonly job: string;
+  readonly task: string;
+  readonly args?: Json[];
+}
+
 interface Base {
   readonly at: string;
 }
@@ -50,7 +57,7 @@ export type Command =
       readonly holder?: HolderRef }
   | Base & { readonly type: "job/finish"; readonly job: string; readonly holder?: HolderRef;
       readonly result?: Json; readonly error?: string; readonly message?: string;
-      readonly callbacks?: "run" | "hold" }
+      readonly callbacks?: "run" | "hold"; readonly returnJob?: ReturnedJob }
   | Base & { readonly type: "job/fail"; readonly job: string; readonly holder?: HolderRef;
       readonly error?: string; readonly message?: string }
   | Base & { readonly type: "job/addCallback"; readonly job: string; readonly callback: string;

@@ -161,6 +161,7 @@ export interface FinishFields {
   readonly error?: unknown;
   readonly message?: unknown;
   readonly callbacks?: unknown;
+  readonly returnJob?: unknown;
 }
 
 export function finish(
@@ -172,10 +173,40 @@ export function finish(
     throw new Rejection("bad-status",
       `can only finish an ACTIVE job; '${job.id}' is ${statusOf(draft.jobs, job)}`);
   }
+  if (job.awaiting !== undefined) {
+    throw new Rejection("bad-status",
+      `job '${job.id}' waits for the job it returned, '${job.awaiting}'`);
+  }
   if (fields.callbacks !== undefined && fields.callbacks !== "run" && fields.callbacks !== "hold") {
     throw new Rejection("invalid-argument", `callbacks: expected "run" or "hold"`);
   }
+  if (fields.returnJob !== undefined) return returnJob(draft, job, fields.returnJob);
   return finishJob(draft, job, outcomeOf(fields), fields.callbacks === "hold");
+}
+
+/**
+ * A task that returns a job: the inner job is put on the same queue, and the outer job stays
+ * ACTIVE (holding its agent slot) until the inner job's outcome is stored, which becomes its
+ * own (reference 2.9).
+ */
+function returnJob(draft: Draft, outer: Job, returned: unknown): Job {
+  if (!isRecord(returned) || typeof returned.job !== "string" ||
+      typeof returned.task !== "string") {
+    throw new Rejection("invalid-argument",
+      "returnJob: expected { job: new id, task: name, args?: [...] }");
+  }
+  if (draft.job(returned.job) !== undefined) {
+    throw new Rejection("invalid-argument", `returnJob: a job '${returned.job}' already exists`);
+  }
+  const inner = put(draft, { queue: outer.queue, job: returned.job, task: returned.task,
+    args: returned.args });
+  draft.setJob({ ...inner, resultFor: outer.id });
+  draft.emit({ type: "job/returnedJob", job: outer.id, inner: inner.id });
+  return draft.setJob({ ...outer, awaiting: inner.id });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function outcomeOf(fields: FinishFields): Outcome {

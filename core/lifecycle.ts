@@ -175,7 +175,17 @@ export function storeOutcome(draft: Draft, job: Job, outcome: Outcome): Job {
     : { type: "job/failed", job: job.id, kind: outcome.failure.kind,
         message: outcome.failure.message });
   leaveQuotas(draft, stored);
-  return draft.setJob(stored);
+  draft.setJob(stored);
+  if (job.resultFor !== undefined) passResultOn(draft, job.resultFor, outcome);
+  return draft.job(job.id)!;
+}
+
+/** An inner job's outcome finishes the job that returned it, which still holds its slot. */
+function passResultOn(draft: Draft, outerId: JobId, outcome: Outcome): void {
+  const outer = draft.job(outerId);
+  if (outer === undefined || outer.phase !== "ACTIVE" || outer.awaiting === undefined) return;
+  const released = draft.setJob({ ...outer, awaiting: undefined });
+  resumeCallbacks(draft, storeOutcome(draft, released, outcome));
 }
 
 /** Runs the callbacks of a CALLBACKS job in order, then completes it. */

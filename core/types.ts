@@ -94,6 +94,10 @@ export interface Job {
   readonly callbacks: readonly JobId[];
   readonly callbackSide: CallbackSide;
   readonly wrapperCounts: { readonly [kind in WrapperKind]: number };
+  /** A job whose task returned another job waits ACTIVE for it; this names the inner job. */
+  readonly awaiting?: JobId;
+  /** An inner job whose outcome becomes the outcome of the job that returned it. */
+  readonly resultFor?: JobId;
 }
 
 export interface Quota {

@@ -165,7 +165,7 @@ export function toCommand(step: ScriptStep, at: string): Command {
     case "finish":
       return { type: "job/finish", at, job, holder, result: step.result as never,
         error: step.error as string, message: step.message as string,
-        callbacks: step.callbacks as "run" };
+        callbacks: step.callbacks as "run", returnJob: step.returnJob as never };
     case "fail":
       return { type: "job/fail", at, job, holder, error: step.error as string,
         message: step.message as string };

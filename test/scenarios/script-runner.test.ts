@@ -8,7 +8,7 @@ import { matchesExpectation } from "../../scenarios/expectations.js";
 import { InvalidScenario, loadScript, validateScript } from "../../scenarios/script-format.js";
 import { runScript } from "../../scenarios/script-runner.js";
 
-const SHIPPED = ["scenarios/reference", "scenarios/conformance"];
+const SHIPPED = ["scenarios/reference", "scenarios/conformance", "scenarios/regressions"];
 
 function shippedFiles(): string[] {
   return SHIPPED.flatMap((folder) => readdirSync(folder)
