@@ -133,14 +133,15 @@ export type Outcome =
   | { readonly ok: false; readonly failure: Failure };
 
 /**
- * Stores the outcome of an ACTIVE job's task. A retryable error sends the job back to its
- * holder (ASSIGNED, possibly not before a pause); otherwise the job enters CALLBACKS,
+ * Stores the outcome of an ACTIVE job's task. A retryable error sends the job back to phase
+ * NEW where it is (ASSIGNED in its agent, possibly not before a pause, for its holder to start
+ * again); otherwise the job enters CALLBACKS,
  * leaves its quotas, and, unless callbacks are held, runs them and completes.
  */
 export function finishJob(draft: Draft, job: Job, outcome: Outcome, holdCallbacks: boolean): Job {
   assert(job.phase === "ACTIVE", `finish of a job in phase ${job.phase}`);
 
-  if (!outcome.ok && job.location.kind === "agent" && withinRetryWindow(job, draft.at)) {
+  if (!outcome.ok && withinRetryWindow(job, draft.at)) {
     const decision = decideJobError(policyOf(draft, job), job, outcome.failure.kind);
     if (decision.retry) {
       draft.emit({ type: "job/retried", job: job.id, kind: outcome.failure.kind,
