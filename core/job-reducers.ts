@@ -6,8 +6,8 @@ import type { HolderRef } from "./commands.js";
 import type { Draft } from "./draft.js";
 import { Rejection } from "./errors.js";
 import {
-  checkHolder, executeTask, failJob, finishJob, newJob, resumeCallbacks, runCallback, startJob,
-  statusOf, type Outcome,
+  checkHolder, executeTask, failJob, finishJob, newJob, NO_IDS, resumeCallbacks, runCallback,
+  startJob, statusOf, type Outcome,
 } from "./lifecycle.js";
 import { decideInterrupt } from "./policies.js";
 import { dequeue, enqueue, isQueued, putBack, queueLength, queueOrder } from "./queue-store.js";
@@ -45,7 +45,7 @@ export function put(draft: Draft, fields: PutFields): Job {
     throw new Rejection("invalid-argument", "args: expected a list of JSON values");
   }
 
-  const names = quotaNames ?? existing?.quotaNames ?? [];
+  const names = quotaNames ?? existing?.quotaNames ?? NO_IDS;
   checkQuotaNamesExist(queue, names);
   const beginAfter = fields.beginAfter === undefined || fields.beginAfter === null
     ? existing?.beginAfter ?? draft.at

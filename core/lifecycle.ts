@@ -45,6 +45,13 @@ export interface NewJobFields {
   readonly wrapperReason?: string;
 }
 
+// Shared by every new job until it changes them: a million queued jobs need no million
+// empty lists.
+export const NO_IDS: readonly JobId[] = Object.freeze([]);
+const NO_WRAPPERS: Job["wrapperCounts"] = Object.freeze({
+  fail: 0, handleInterrupt: 0, resumeCallbacks: 0,
+});
+
 export function newJob(draft: Draft, fields: NewJobFields): Job {
   return {
     id: fields.id,
@@ -56,7 +63,7 @@ export function newJob(draft: Draft, fields: NewJobFields): Job {
     location: fields.location,
     beginAfter: fields.beginAfter,
     beginBy: fields.beginBy,
-    quotaNames: fields.quotaNames ?? [],
+    quotaNames: fields.quotaNames ?? NO_IDS,
     wraps: fields.wraps,
     wrapperKind: fields.wrapperKind,
     wrapperReason: fields.wrapperReason,
@@ -69,9 +76,9 @@ export function newJob(draft: Draft, fields: NewJobFields): Job {
     notBefore: null,
     activeStart: null,
     activeEnd: null,
-    callbacks: [],
+    callbacks: NO_IDS,
     callbackSide: "always",
-    wrapperCounts: { fail: 0, handleInterrupt: 0, resumeCallbacks: 0 },
+    wrapperCounts: NO_WRAPPERS,
   };
 }
 
