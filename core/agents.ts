@@ -44,7 +44,7 @@ export function updateDispatcher(
 ): Dispatcher {
   const queue = draft.queue(queueName);
   const updated = change(requireDispatcher(queue, uuid));
-  draft.setQueue({ ...queue, dispatchers: queue.dispatchers.with(uuid, updated, true) });
+  draft.setQueue({ ...queue, dispatchers: draft.put(queue.dispatchers, uuid, updated) });
   return updated;
 }
 

@@ -42,7 +42,7 @@ export function register(
     deathIntervalUs: positiveDuration(deathInterval, "deathInterval", DEFAULT_DEATH_INTERVAL_US),
     agents: [],
   };
-  draft.setQueue({ ...queue, dispatchers: queue.dispatchers.with(uuid, dispatcher) });
+  draft.setQueue({ ...queue, dispatchers: draft.put(queue.dispatchers, uuid, dispatcher) });
   draft.emit({ type: "dispatcher/registered", dispatcher: uuid, queue: queueName });
   return dispatcher;
 }
@@ -61,7 +61,7 @@ export function unregister(draft: Draft, queueName: string, uuid: unknown): Disp
     throw new Rejection("already-activated",
       `dispatcher '${dispatcher.uuid}' is activated; deactivate it before unregistering`);
   }
-  draft.setQueue({ ...queue, dispatchers: queue.dispatchers.without(dispatcher.uuid) });
+  draft.setQueue({ ...queue, dispatchers: draft.drop(queue.dispatchers, dispatcher.uuid) });
   draft.emit({ type: "dispatcher/unregistered", dispatcher: dispatcher.uuid, queue: queueName });
   return dispatcher;
 }

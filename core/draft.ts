@@ -1,7 +1,12 @@
-// A draft of the next state, used by one reducer call. It clones the persistent trees it
-// touches (an O(1) copy-on-write clone), so the reducer can write step by step while the old
-// state stays intact. A reducer that throws a Rejection simply drops its draft: the command is
+// A draft of the next state. It clones each persistent tree the first time it writes to it
+// (an O(1) copy-on-write clone) and then writes that copy in place, so the state it started
+// from stays intact. A reducer that throws a Rejection simply drops its draft: the command is
 // all or nothing without any undo code.
+//
+// One draft may also serve a whole batch of commands (see foldCommands in reduce.ts): trees
+// are then cloned once per batch instead of once per command, which is most of the cost of a
+// persistent update. Reducers validate before they write, so a rejected command in a batch
+// has written nothing; `writes` lets the fold check that promise.
 
 import { BTree } from "./btree.js";
 import { Rejection } from "./errors.js";
@@ -14,10 +19,12 @@ export class Draft {
   nextSeq: number;
   nextPosition: number;
   nextCompletion: number;
-  readonly events: Event[] = [];
-  private jobsCloned = false;
+  events: Event[] = [];
+  /** How many writes this draft has made; a fold checks it around rejected commands. */
+  writes = 0;
+  private readonly owned = new Set<BTree<unknown, unknown>>();
 
-  constructor(readonly base: State, readonly at: Micros) {
+  constructor(readonly base: State, public at: Micros) {
     this.jobs = base.jobs;
     this.queues = base.queues;
     this.nextSeq = base.nextSeq;
@@ -39,14 +46,28 @@ export class Draft {
   }
 
   setJob(job: Job): Job {
-    this.ensureJobsCloned();
-    this.jobs.set(job.id, job, true);
+    this.jobs = this.put(this.jobs, job.id, job);
     return job;
   }
 
   dropJob(id: JobId): void {
-    this.ensureJobsCloned();
-    this.jobs.delete(id);
+    this.jobs = this.drop(this.jobs, id);
+  }
+
+  /** Writes `key -> value` into the draft's own copy of `tree`; returns that copy. */
+  put<K, V>(tree: BTree<K, V>, key: K, value: V): BTree<K, V> {
+    const own = this.own(tree);
+    own.set(key, value, true);
+    this.writes++;
+    return own;
+  }
+
+  /** Deletes `key` from the draft's own copy of `tree`; returns that copy. */
+  drop<K, V>(tree: BTree<K, V>, key: K): BTree<K, V> {
+    const own = this.own(tree);
+    own.delete(key);
+    this.writes++;
+    return own;
   }
 
   queue(name: unknown): Queue {
@@ -59,18 +80,21 @@ export class Draft {
   }
 
   setQueue(queue: Queue): void {
-    this.queues = this.queues.with(queue.name, queue, true);
+    this.queues = this.put(this.queues, queue.name, queue);
   }
 
   takeSeq(): number {
+    this.writes++;
     return this.nextSeq++;
   }
 
   takePosition(): number {
+    this.writes++;
     return this.nextPosition++;
   }
 
   takeCompletion(): number {
+    this.writes++;
     return this.nextCompletion++;
   }
 
@@ -78,7 +102,12 @@ export class Draft {
     this.events.push(event);
   }
 
+  /**
+   * The state as drafted so far. The draft gives up its trees: a later write clones them
+   * again, so the state returned here never changes.
+   */
   toState(): State {
+    this.owned.clear();
     return {
       queues: this.queues,
       jobs: this.jobs,
@@ -88,9 +117,10 @@ export class Draft {
     };
   }
 
-  private ensureJobsCloned(): void {
-    if (this.jobsCloned) return;
-    this.jobs = this.jobs.clone();
-    this.jobsCloned = true;
+  private own<K, V>(tree: BTree<K, V>): BTree<K, V> {
+    if (this.owned.has(tree as BTree<unknown, unknown>)) return tree;
+    const copy = tree.clone();
+    this.owned.add(copy as BTree<unknown, unknown>);
+    return copy;
   }
 }

@@ -9,8 +9,8 @@ export {
   describeAgent, describeDispatcher, describeJob, describeQuota, listQueue,
 } from "./queries.js";
 export {
-  DEFAULT_QUEUE_OPTIONS, initialState, parseQueueOptions, reduce, type QueueOptionsInput,
-  type Reduction, type Reply,
+  DEFAULT_QUEUE_OPTIONS, foldCommands, initialState, parseQueueOptions, reduce,
+  type Fold, type QueueOptionsInput, type Reduction, type Reply,
 } from "./reduce.js";
 export { isDead } from "./dispatchers.js";
 export { queueJobIds, queueLength } from "./queue-store.js";

@@ -267,7 +267,7 @@ function addToCompleted(
   updateAgent(draft, queueName, dispatcherUuid, agentName, (agent) => ({
     ...agent,
     jobs: agent.jobs.filter((id) => id !== job.id),
-    completed: agent.completed.with(key, job.id),
+    completed: draft.put(agent.completed, key, job.id),
   }));
   return { kind: "completed", queue: queueName, dispatcher: dispatcherUuid, agent: agentName,
     key };
@@ -293,7 +293,7 @@ function pruneCompleted(
 
   let completed = agent.completed;
   for (const [key, id] of stale) {
-    completed = completed.without(key);
+    completed = draft.drop(completed, key);
     forgetJob(draft, id);
   }
   updateAgent(draft, where.queue, where.dispatcher, where.agent,

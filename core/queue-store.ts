@@ -63,11 +63,11 @@ export function enqueue(draft: Draft, queueName: string, job: Job, beginAfter: M
   const queue = draft.queue(queueName);
   if (beginAfter <= draft.at) {
     const key = draft.takePosition();
-    draft.setQueue({ ...queue, fifo: queue.fifo.with(key, { job: job.id, beginAfter }, true) });
+    draft.setQueue({ ...queue, fifo: draft.put(queue.fifo, key, { job: job.id, beginAfter }) });
     return { kind: "queue", queue: queue.name, store: "fifo", key };
   }
   const key: HeldKey = { beginAfter, seq: job.seq };
-  draft.setQueue({ ...queue, held: queue.held.with(key, job.id, true) });
+  draft.setQueue({ ...queue, held: draft.put(queue.held, key, job.id) });
   return { kind: "held", queue: queue.name, key };
 }
 
@@ -75,7 +75,8 @@ export function enqueue(draft: Draft, queueName: string, job: Job, beginAfter: M
 export function putBack(draft: Draft, queueName: string, job: Job, beginAfter: Micros): Location {
   const queue = draft.queue(queueName);
   const key = draft.takePosition();
-  draft.setQueue({ ...queue, putback: queue.putback.with(key, { job: job.id, beginAfter }) });
+  draft.setQueue({ ...queue,
+    putback: draft.put(queue.putback, key, { job: job.id, beginAfter }) });
   return { kind: "queue", queue: queue.name, store: "putback", key };
 }
 
@@ -84,12 +85,12 @@ export function dequeue(draft: Draft, job: Job): void {
   const location = job.location;
   if (location.kind === "held") {
     const queue = draft.queue(location.queue);
-    draft.setQueue({ ...queue, held: queue.held.without(location.key) });
+    draft.setQueue({ ...queue, held: draft.drop(queue.held, location.key) });
   } else if (location.kind === "queue") {
     const queue = draft.queue(location.queue);
     draft.setQueue(location.store === "fifo"
-      ? { ...queue, fifo: queue.fifo.without(location.key) }
-      : { ...queue, putback: queue.putback.without(location.key) });
+      ? { ...queue, fifo: draft.drop(queue.fifo, location.key) }
+      : { ...queue, putback: draft.drop(queue.putback, location.key) });
   }
 }
 

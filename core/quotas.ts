@@ -33,7 +33,7 @@ export function createQuota(draft: Draft, queueName: unknown, name: unknown, siz
     throw new Rejection("duplicate-quota", `quota '${name}' already exists; resize it instead`);
   }
   const quota: Quota = { name, size: checkSize(size ?? 1), members: [] };
-  draft.setQueue({ ...queue, quotas: queue.quotas.with(name, quota) });
+  draft.setQueue({ ...queue, quotas: draft.put(queue.quotas, name, quota) });
   draft.emit({ type: "quota/created", queue: queue.name, quota: name, size: quota.size });
   return quota;
 }
@@ -41,7 +41,7 @@ export function createQuota(draft: Draft, queueName: unknown, name: unknown, siz
 export function resizeQuota(draft: Draft, queueName: unknown, name: unknown, size: unknown): Quota {
   const queue = draft.queue(queueName);
   const quota = { ...requireQuota(queue, name), size: checkSize(size) };
-  draft.setQueue({ ...queue, quotas: queue.quotas.with(quota.name, quota, true) });
+  draft.setQueue({ ...queue, quotas: draft.put(queue.quotas, quota.name, quota) });
   draft.emit({ type: "quota/resized", queue: queue.name, quota: quota.name, size: quota.size });
   return quota;
 }
@@ -49,7 +49,7 @@ export function resizeQuota(draft: Draft, queueName: unknown, name: unknown, siz
 export function removeQuota(draft: Draft, queueName: unknown, name: unknown): Quota {
   const queue = draft.queue(queueName);
   const quota = requireQuota(queue, name);
-  draft.setQueue({ ...queue, quotas: queue.quotas.without(quota.name) });
+  draft.setQueue({ ...queue, quotas: draft.drop(queue.quotas, quota.name) });
   draft.emit({ type: "quota/removed", queue: queue.name, quota: quota.name });
   return quota;
 }
@@ -65,8 +65,8 @@ export function joinQuotas(draft: Draft, queueName: string, job: Job, quotas: Qu
   for (const quota of quotas) {
     const current = queue.quotas.get(quota.name)!;
     if (current.members.includes(job.id)) continue;
-    queue = { ...queue, quotas: queue.quotas.with(quota.name,
-      { ...current, members: [...current.members, job.id] }, true) };
+    queue = { ...queue, quotas: draft.put(queue.quotas, quota.name,
+      { ...current, members: [...current.members, job.id] }) };
   }
   draft.setQueue(queue);
 }
@@ -75,13 +75,18 @@ export function joinQuotas(draft: Draft, queueName: string, job: Job, quotas: Qu
 export function leaveQuotas(draft: Draft, job: Job): void {
   const queue = draft.queues.get(job.queue);
   if (queue === undefined || queue.quotas.size === 0) return;
-  let quotas = queue.quotas;
-  for (const [name, quota] of queue.quotas.entries()) {
-    if (!quota.members.includes(job.id)) continue;
-    quotas = quotas.with(name, { ...quota, members: quota.members.filter((id) => id !== job.id) },
-      true);
+  const holding: Quota[] = [];
+  for (const [, quota] of queue.quotas.entries()) {
+    if (quota.members.includes(job.id)) holding.push(quota);
   }
-  if (quotas !== queue.quotas) draft.setQueue({ ...queue, quotas });
+  if (holding.length === 0) return;
+
+  let quotas = queue.quotas;
+  for (const quota of holding) {
+    quotas = draft.put(quotas, quota.name,
+      { ...quota, members: quota.members.filter((id) => id !== job.id) });
+  }
+  draft.setQueue({ ...queue, quotas });
 }
 
 /** Validates quota names: a list of strings (a lone string is the classic mistake). */

@@ -78,6 +78,40 @@ export function reduce(state: State, command: Command): Reduction {
   }
 }
 
+export interface Fold {
+  readonly state: State;
+  readonly replies: readonly (Reply | ErrorReply)[];
+  /** The events of each command, by the command's index. */
+  readonly events: readonly (readonly Event[])[];
+}
+
+/**
+ * Folds commands in order, as a log is folded. The results equal reducing them one by one,
+ * but the persistent trees are cloned once for the whole batch rather than once per command.
+ */
+export function foldCommands(state: State, commands: readonly Command[]): Fold {
+  const draft = new Draft(state, 0n);
+  const replies: (Reply | ErrorReply)[] = [];
+  const events: Event[][] = [];
+  for (const command of commands) {
+    const writesBefore = draft.writes;
+    draft.events = [];
+    try {
+      draft.at = parseTime(command.at, "at");
+      replies.push(apply(draft, command));
+      events.push(draft.events);
+    } catch (error) {
+      if (!(error instanceof Rejection)) throw error;
+      if (draft.writes !== writesBefore) {
+        throw new Error(`chronoq: a rejected ${command.type} command wrote to the state`);
+      }
+      replies.push(error.toReply());
+      events.push([]);
+    }
+  }
+  return { state: draft.toState(), replies, events };
+}
+
 function apply(draft: Draft, command: Command): Reply {
   const queueName = "queue" in command && command.queue !== undefined ? command.queue : "";
   switch (command.type) {
@@ -85,8 +119,7 @@ function apply(draft: Draft, command: Command): Reply {
       if (draft.queues.has(command.queue)) {
         throw new Rejection("invalid-argument", `queue '${command.queue}' already exists`);
       }
-      draft.queues = draft.queues.with(command.queue,
-        emptyQueue(command.queue, parseQueueOptions(command)));
+      draft.setQueue(emptyQueue(command.queue, parseQueueOptions(command)));
       draft.emit({ type: "queue/created", queue: command.queue });
       return { queue: command.queue };
     }

@@ -1,0 +1,472 @@
+// The dispatcher of one worker process as a pure state machine: step(local, input) returns the
+// next local state and the effects to carry out (append commands, run a job, set a timer).
+// The simulator and the live adapter only interpret effects; neither holds queue logic.
+//
+// The machine is level-triggered: it learns the outcome of its own appends only by folding the
+// log, and on every poll it compares what the folded state says with what it wants (registered,
+// activated, agents installed, slots filled, assigned jobs started). A lost acknowledgement or
+// a failed append therefore costs a retry, never a wrong belief. Holds no clock: every input
+// carries the process's own clock reading.
+
+import type { Command, HolderRef } from "./commands.js";
+import { isDead } from "./dispatchers.js";
+import type { Reduction, Reply } from "./reduce.js";
+import { queueLength } from "./queue-store.js";
+import { isSystemTask } from "./tasks.js";
+import { formatTime, type Micros } from "./time.js";
+import type { Dispatcher, Event, Holder, Job, Json, State } from "./types.js";
+
+export interface AgentPlan {
+  readonly name: string;
+  readonly size: number;
+  readonly filter?: Json;
+}
+
+export interface MachineConfig {
+  /** This incarnation of the process; tags its appends, so it must change on restart. */
+  readonly process: string;
+  readonly dispatcher: string;
+  readonly queue: string;
+  readonly pollIntervalUs: Micros;
+  readonly pingIntervalUs: Micros;
+  readonly deathIntervalUs: Micros;
+  /** An append neither acknowledged nor seen in the log after this long is presumed lost. */
+  readonly appendTimeoutUs: Micros;
+  readonly agents: readonly AgentPlan[];
+  /** The planted bug of the canary: reap siblings one ping interval before they are dead. */
+  readonly canaryReapEarly?: boolean;
+}
+
+/** joining: not (yet) the holder of the record; running: holds it; stopping: shutting down. */
+export type MachinePhase = "joining" | "running" | "stopping" | "stopped";
+
+export type JobOutcome =
+  | { readonly ok: true; readonly value: Json }
+  | { readonly ok: false; readonly error: string; readonly message: string };
+
+interface PendingAppend {
+  readonly token: number;
+  readonly key: string;
+  readonly sentAtUs: Micros;
+  readonly acked: boolean;
+}
+
+interface RunningJob {
+  readonly job: string;
+  readonly holder: Holder;
+}
+
+interface FinishingJob extends RunningJob {
+  readonly outcome: JobOutcome;
+  /** The token of the finish append in flight, or null when it must be (re)sent. */
+  readonly token: number | null;
+}
+
+export interface MachineLocal {
+  readonly config: MachineConfig;
+  readonly phase: MachinePhase;
+  readonly nextToken: number;
+  readonly registered: boolean;
+  /** The record's `activated` as set by this incarnation's own activate or reactivating ping. */
+  readonly activatedAtUs: Micros | null;
+  readonly lastPingSentUs: Micros | null;
+  readonly pending: readonly PendingAppend[];
+  readonly running: readonly RunningJob[];
+  readonly finishing: readonly FinishingJob[];
+  /** The folded state as of `position` (exclusive), or null before the first read. */
+  readonly view: State | null;
+  readonly position: number;
+}
+
+/** One folded log entry, as a process reads it back. */
+export interface LogEntry {
+  readonly position: number;
+  readonly origin: string;
+  readonly token: number;
+  readonly command: Command;
+  readonly reply: Reduction["reply"];
+  readonly events: readonly Event[];
+}
+
+export type MachineInput =
+  | { readonly kind: "timer"; readonly nowUs: Micros }
+  | { readonly kind: "log"; readonly nowUs: Micros; readonly position: number;
+      readonly state: State; readonly entries: readonly LogEntry[] }
+  | { readonly kind: "appended"; readonly nowUs: Micros; readonly token: number }
+  | { readonly kind: "appendFailed"; readonly nowUs: Micros; readonly token: number }
+  | { readonly kind: "jobFinished"; readonly nowUs: Micros; readonly job: string;
+      readonly attempt: number; readonly outcome: JobOutcome }
+  | { readonly kind: "shutdown"; readonly nowUs: Micros };
+
+export type Effect =
+  | { readonly kind: "append"; readonly token: number; readonly command: Command }
+  | { readonly kind: "runJob"; readonly job: string; readonly task: string;
+      readonly args: readonly Json[]; readonly holder: Holder }
+  | { readonly kind: "setTimer"; readonly delayUs: Micros }
+  | { readonly kind: "stopped" };
+
+export interface Step {
+  readonly local: MachineLocal;
+  readonly effects: readonly Effect[];
+}
+
+export function initialLocal(config: MachineConfig): MachineLocal {
+  if (config.pollIntervalUs <= 0n) throw new Error("chronoq: pollIntervalUs must be positive");
+  return {
+    config, phase: "joining", nextToken: 1, registered: false, activatedAtUs: null,
+    lastPingSentUs: null, pending: [], running: [], finishing: [], view: null, position: 0,
+  };
+}
+
+/** A mutable working copy of the local state for the length of one step. */
+interface Work {
+  config: MachineConfig;
+  phase: MachinePhase;
+  nextToken: number;
+  registered: boolean;
+  activatedAtUs: Micros | null;
+  lastPingSentUs: Micros | null;
+  pending: PendingAppend[];
+  running: RunningJob[];
+  finishing: FinishingJob[];
+  view: State | null;
+  position: number;
+  nowUs: Micros;
+  effects: Effect[];
+}
+
+export function step(local: MachineLocal, input: MachineInput): Step {
+  const work: Work = {
+    config: local.config, phase: local.phase, nextToken: local.nextToken,
+    registered: local.registered, activatedAtUs: local.activatedAtUs,
+    lastPingSentUs: local.lastPingSentUs, pending: [...local.pending],
+    running: [...local.running], finishing: [...local.finishing], view: local.view,
+    position: local.position, nowUs: input.nowUs, effects: [],
+  };
+  if (work.phase === "stopped") return { local, effects: [] };
+
+  switch (input.kind) {
+    case "timer":
+      expirePending(work);
+      reconcile(work, true);
+      if ((work.phase as MachinePhase) !== "stopped") {
+        emit(work, { kind: "setTimer", delayUs: work.config.pollIntervalUs });
+      }
+      break;
+    case "log":
+      absorbLog(work, input.position, input.state, input.entries);
+      reconcile(work, false);
+      break;
+    case "appended":
+      work.pending = work.pending.map((p) => (p.token === input.token ? { ...p, acked: true } : p));
+      break;
+    case "appendFailed":
+      forgetAppend(work, input.token);
+      reconcile(work, false);
+      break;
+    case "jobFinished":
+      jobFinished(work, input.job, input.attempt, input.outcome);
+      sendFinishes(work);
+      reconcile(work, false);
+      break;
+    case "shutdown":
+      work.phase = "stopping";
+      reconcile(work, false);
+      break;
+  }
+  return { local: freeze(work), effects: work.effects };
+}
+
+/** The local state a step hands back; built field by field, which is faster than a rest. */
+function freeze(work: Work): MachineLocal {
+  return {
+    config: work.config, phase: work.phase, nextToken: work.nextToken,
+    registered: work.registered, activatedAtUs: work.activatedAtUs,
+    lastPingSentUs: work.lastPingSentUs, pending: work.pending, running: work.running,
+    finishing: work.finishing, view: work.view, position: work.position,
+  };
+}
+
+function emit(work: Work, effect: Effect): void {
+  work.effects.push(effect);
+}
+
+function append(work: Work, key: string, command: Command): number {
+  const token = work.nextToken++;
+  work.pending.push({ token, key, sentAtUs: work.nowUs, acked: false });
+  emit(work, { kind: "append", token, command });
+  return token;
+}
+
+function hasPending(work: Work, key: string): boolean {
+  return work.pending.some((p) => p.key === key);
+}
+
+function countPending(work: Work, key: string): number {
+  return work.pending.filter((p) => p.key === key).length;
+}
+
+function at(work: Work): string {
+  return formatTime(work.nowUs);
+}
+
+/** Drops unacknowledged appends older than the timeout, so their work is tried again. */
+function expirePending(work: Work): void {
+  const timeoutUs = work.config.appendTimeoutUs;
+  const expired = work.pending.filter((p) => !p.acked &&
+    (work.nowUs - p.sentAtUs > timeoutUs || work.nowUs < p.sentAtUs - timeoutUs));
+  for (const p of expired) forgetAppend(work, p.token);
+}
+
+function forgetAppend(work: Work, token: number): void {
+  work.pending = work.pending.filter((p) => p.token !== token);
+  // A finish whose append is lost must be sent again; the core rejects a duplicate.
+  work.finishing = work.finishing.map((f) => (f.token === token ? { ...f, token: null } : f));
+}
+
+function jobFinished(work: Work, job: string, attempt: number, outcome: JobOutcome): void {
+  const index = work.running.findIndex((r) => r.job === job && r.holder.attempt === attempt);
+  if (index < 0) return;
+  const [done] = work.running.splice(index, 1);
+  work.finishing.push({ ...done!, outcome, token: null });
+}
+
+// ---- Reading the log back ------------------------------------------------------------------
+
+function absorbLog(
+  work: Work, position: number, state: State, entries: readonly LogEntry[],
+): void {
+  work.view = state;
+  work.position = Math.max(work.position, position);
+  for (const entry of entries) {
+    if (entry.origin !== work.config.process) continue;
+    work.pending = work.pending.filter((p) => p.token !== entry.token);
+    absorbOwn(work, entry, state);
+  }
+  if (record(work) !== undefined) work.registered = true;
+}
+
+/** Learns the outcome of one of this incarnation's own appends. */
+function absorbOwn(work: Work, entry: LogEntry, state: State): void {
+  const command = entry.command;
+  const ok = !("error" in entry.reply);
+  switch (command.type) {
+    case "dispatcher/register":
+      work.registered = true;
+      break;
+    case "dispatcher/activate":
+      if (ok) becomeHolder(work, (entry.reply as Reply).activated);
+      break;
+    case "dispatcher/ping":
+      // Only a ping that reactivated the record makes this incarnation its holder again.
+      if (ok && entry.events.some((e) => e.type === "dispatcher/reactivated" &&
+          e.dispatcher === work.config.dispatcher)) {
+        becomeHolder(work, (entry.reply as Reply).activated);
+      }
+      break;
+    case "dispatcher/deactivate":
+      if (work.phase === "stopping" && command.dispatcher === work.config.dispatcher) {
+        work.phase = "stopped";
+        emit(work, { kind: "stopped" });
+      }
+      break;
+    case "job/start":
+      if (ok && command.holder !== undefined) startConfirmed(work, command.job, command.holder, state);
+      break;
+    case "job/finish":
+      work.finishing = work.finishing.filter((f) => f.token !== entry.token);
+      break;
+    default:
+      break;
+  }
+}
+
+function becomeHolder(work: Work, activated: unknown): void {
+  if (typeof activated !== "bigint") return;
+  work.activatedAtUs = activated;
+  if (work.phase === "joining") work.phase = "running";
+}
+
+function startConfirmed(work: Work, id: string, holder: HolderRef, state: State): void {
+  const job = state.jobs.get(id);
+  if (job === undefined || holder.attempt === undefined) return;
+  const token: Holder = { dispatcher: holder.dispatcher, agent: holder.agent,
+    attempt: holder.attempt };
+  work.running.push({ job: id, holder: token });
+  emit(work, { kind: "runJob", job: id, task: job.task, args: job.args, holder: token });
+}
+
+// ---- Deciding what to do -------------------------------------------------------------------
+
+function record(work: Work): Dispatcher | undefined {
+  return work.view?.queues.get(work.config.queue)?.dispatchers.get(work.config.dispatcher);
+}
+
+/** True while the folded record is activated by this incarnation (ownership re-check). */
+function holdsRecord(work: Work, dispatcher: Dispatcher): boolean {
+  return dispatcher.activated !== null && dispatcher.activated === work.activatedAtUs;
+}
+
+function reconcile(work: Work, poll: boolean): void {
+  // Lost finishes are sent again on the next poll, not at once: no storm while cut off.
+  if (poll) sendFinishes(work);
+  if (work.phase === "stopping") return stop(work);
+  if (work.phase === "stopped") return;
+
+  const dispatcher = record(work);
+  if (!work.registered || dispatcher === undefined) {
+    if (poll && !work.registered && !hasPending(work, "register")) register(work);
+    return;
+  }
+  if (work.phase === "joining") {
+    if (poll) join(work, dispatcher);
+    return;
+  }
+
+  // Another process activated the record after us (a twin, or our restart): step back.
+  if (dispatcher.activated !== null && !holdsRecord(work, dispatcher)) {
+    work.phase = "joining";
+    work.activatedAtUs = null;
+    return;
+  }
+  if (poll) {
+    installAgents(work, dispatcher);
+    maybePing(work, dispatcher);
+    claim(work, dispatcher);
+  }
+  startAssigned(work, dispatcher);
+}
+
+function register(work: Work): void {
+  const { queue, dispatcher, pingIntervalUs, deathIntervalUs } = work.config;
+  append(work, "register", { type: "dispatcher/register", at: at(work), queue, dispatcher,
+    pingInterval: `${pingIntervalUs}us`, deathInterval: `${deathIntervalUs}us` });
+}
+
+/** Activates, waits while a live process holds the record, or deactivates a dead self first. */
+function join(work: Work, dispatcher: Dispatcher): void {
+  if (hasPending(work, "activate") || hasPending(work, "deactivate")) return;
+  const { queue } = work.config;
+  const command = { at: at(work), queue, dispatcher: dispatcher.uuid };
+  if (dispatcher.activated === null) {
+    append(work, "activate", { type: "dispatcher/activate", ...command });
+  } else if (isDead(dispatcher, work.nowUs)) {
+    append(work, "deactivate", { type: "dispatcher/deactivate", ...command });
+  }
+  // Otherwise another live process holds the record: wait for the next poll.
+}
+
+function installAgents(work: Work, dispatcher: Dispatcher): void {
+  for (const plan of work.config.agents) {
+    const key = `agent:${plan.name}`;
+    if (dispatcher.agents.some((a) => a.name === plan.name) || hasPending(work, key)) continue;
+    append(work, key, { type: "agent/add", at: at(work), queue: work.config.queue,
+      dispatcher: dispatcher.uuid, agent: plan.name, size: plan.size,
+      ...(plan.filter === undefined || plan.filter === null ? {} : { filter: plan.filter }) });
+  }
+}
+
+function maybePing(work: Work, dispatcher: Dispatcher): void {
+  const last = work.lastPingSentUs;
+  // A clock that went backwards makes the ping due at once rather than an interval late.
+  const due = last === null || work.nowUs < last ||
+    work.nowUs - last >= work.config.pingIntervalUs || dispatcher.activated === null;
+  if (!due || hasPending(work, "ping")) return;
+  work.lastPingSentUs = work.nowUs;
+  append(work, "ping", { type: "dispatcher/ping", at: at(work), queue: work.config.queue,
+    dispatcher: dispatcher.uuid });
+  if (work.config.canaryReapEarly === true) reapEarly(work);
+}
+
+/** The canary's planted bug: deactivates siblings that are one ping interval from death. */
+function reapEarly(work: Work): void {
+  const dispatchers = work.view?.queues.get(work.config.queue)?.dispatchers;
+  if (dispatchers === undefined) return;
+  for (const [uuid, sibling] of dispatchers.entries()) {
+    if (uuid === work.config.dispatcher || sibling.activated === null) continue;
+    const early = { ...sibling, deathIntervalUs: sibling.deathIntervalUs -
+      sibling.pingIntervalUs };
+    if (!isDead(early, work.nowUs) || hasPending(work, `reap:${uuid}`)) continue;
+    append(work, `reap:${uuid}`, { type: "dispatcher/deactivate", at: at(work),
+      queue: work.config.queue, dispatcher: uuid });
+  }
+}
+
+/** Fills each agent's free slots, but only while the folded queue has jobs to hand out. */
+function claim(work: Work, dispatcher: Dispatcher): void {
+  if (dispatcher.activated === null) return;
+  const queue = work.view?.queues.get(work.config.queue);
+  let available = queue === undefined ? 0 : queueLength(queue);
+  for (const agent of dispatcher.agents) {
+    if (!work.config.agents.some((plan) => plan.name === agent.name)) continue;
+    const key = `claim:${agent.name}`;
+    const free = agent.size - agent.jobs.length - countPending(work, key);
+    for (let i = 0; i < free && available > 0; i++, available--) {
+      append(work, key, { type: "agent/claim", at: at(work), queue: work.config.queue,
+        dispatcher: dispatcher.uuid, agent: agent.name });
+    }
+  }
+}
+
+/** Starts every job assigned to our agents that nobody here runs yet; re-checks ownership. */
+function startAssigned(work: Work, dispatcher: Dispatcher): void {
+  if (!holdsRecord(work, dispatcher) || work.view === null) return;
+  for (const agent of dispatcher.agents) {
+    for (const id of agent.jobs) {
+      const job = work.view.jobs.get(id);
+      if (job === undefined || !startable(work, job)) continue;
+      const holder = job.holder!;
+      const command = { at: at(work), job: id, holder: { dispatcher: holder.dispatcher,
+        agent: holder.agent, attempt: holder.attempt } };
+      if (pastDeadline(job, work.nowUs)) {
+        // A job past its deadline is never started: it is failed instead.
+        append(work, `start:${id}`, { type: "job/fail", ...command, error: "AbortedError",
+          message: "the deadline passed before the job started" });
+      } else if (isSystemTask(job.task)) {
+        append(work, `start:${id}`, { type: "job/run", ...command });
+      } else {
+        append(work, `start:${id}`, { type: "job/start", ...command });
+      }
+    }
+  }
+}
+
+function startable(work: Work, job: Job): boolean {
+  if (job.phase !== "NEW" || job.holder === null) return false;
+  if (job.holder.dispatcher !== work.config.dispatcher) return false;
+  if (job.notBefore !== null && job.notBefore > work.nowUs) return false;
+  if (hasPending(work, `start:${job.id}`)) return false;
+  return !work.running.some((r) => r.job === job.id) &&
+    !work.finishing.some((f) => f.job === job.id);
+}
+
+function pastDeadline(job: Job, nowUs: Micros): boolean {
+  if (job.beginBy === null || job.beginAfter === null || isSystemTask(job.task)) return false;
+  return job.beginAfter + job.beginBy < nowUs;
+}
+
+function sendFinishes(work: Work): void {
+  work.finishing = work.finishing.map((f) => {
+    if (f.token !== null) return f;
+    const outcome = f.outcome.ok ? { result: f.outcome.value }
+      : { error: f.outcome.error, message: f.outcome.message };
+    const token = append(work, `finish:${f.job}`, { type: "job/finish", at: at(work), job: f.job,
+      holder: f.holder, ...outcome });
+    return { ...f, token };
+  });
+}
+
+/** Clean shutdown: no new work; once our jobs are reported, deactivate (which reaps). */
+function stop(work: Work): void {
+  if (work.running.length > 0 || work.finishing.length > 0) return;
+  if (work.pending.some((p) => p.key.startsWith("start:"))) return;
+  const dispatcher = record(work);
+  if (dispatcher === undefined || !holdsRecord(work, dispatcher)) {
+    work.phase = "stopped";
+    emit(work, { kind: "stopped" });
+    return;
+  }
+  if (hasPending(work, "deactivate")) return;
+  append(work, "deactivate", { type: "dispatcher/deactivate", at: at(work),
+    queue: work.config.queue, dispatcher: dispatcher.uuid });
+}
