@@ -4,6 +4,7 @@
 
 import { Rejection } from "./errors.js";
 import type { Draft } from "./draft.js";
+import { forgetJob } from "./lifecycle.js";
 import { emptyCompleted } from "./queue-store.js";
 import { DAY_US, parseDuration } from "./time.js";
 import type { Agent, Dispatcher, Filter, Queue } from "./types.js";
@@ -90,16 +91,25 @@ export function addAgent(
   return agent;
 }
 
+/** Removes an empty agent; the jobs in its completed collection leave the state with it. */
 export function removeAgent(draft: Draft, queueName: string, uuid: string, name: unknown): void {
-  updateDispatcher(draft, queueName, uuid, (dispatcher) => {
-    const agent = requireAgent(dispatcher, name);
-    if (agent.jobs.length > 0) {
-      throw new Rejection("agent-has-jobs",
-        `cannot remove agent '${agent.name}': it holds ${agent.jobs.length} job(s)`);
-    }
-    return { ...dispatcher, agents: dispatcher.agents.filter((a) => a !== agent) };
-  });
-  draft.emit({ type: "agent/removed", dispatcher: uuid, agent: String(name) });
+  const agent = requireAgent(requireDispatcher(draft.queue(queueName), uuid), name);
+  if (agent.jobs.length > 0) {
+    throw new Rejection("agent-has-jobs",
+      `cannot remove agent '${agent.name}': it holds ${agent.jobs.length} job(s)`);
+  }
+  forgetCompleted(draft, uuid, agent);
+  updateDispatcher(draft, queueName, uuid, (dispatcher) => (
+    { ...dispatcher, agents: dispatcher.agents.filter((a) => a.name !== agent.name) }));
+  draft.emit({ type: "agent/removed", dispatcher: uuid, agent: agent.name });
+}
+
+/** Forgets the completed jobs of an agent that goes away (as retention would, later). */
+export function forgetCompleted(draft: Draft, uuid: string, agent: Agent): void {
+  const ids = [...agent.completed.values()];
+  if (ids.length === 0) return;
+  for (const id of ids) forgetJob(draft, id);
+  draft.emit({ type: "agent/pruned", dispatcher: uuid, agent: agent.name, jobs: ids });
 }
 
 /** Validates filter data: `{task}`, `{taskIn}` or `{taskNotIn}`, or none. */

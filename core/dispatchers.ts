@@ -2,7 +2,9 @@
 // (reference 2.6 and 2.7). Death is judged at the command's own time, on the clock of the
 // process that asks; `lastPing` never decreases, whatever order clocks deliver commands in.
 
-import { requireDispatcher, updateAgent, updateDispatcher } from "./agents.js";
+import {
+  forgetCompleted, requireDispatcher, updateAgent, updateDispatcher,
+} from "./agents.js";
 import type { Draft } from "./draft.js";
 import { Rejection, assert } from "./errors.js";
 import { countWrapper, newJob, nextWrapperId } from "./lifecycle.js";
@@ -61,7 +63,9 @@ export function unregister(draft: Draft, queueName: string, uuid: unknown): Disp
     throw new Rejection("already-activated",
       `dispatcher '${dispatcher.uuid}' is activated; deactivate it before unregistering`);
   }
-  draft.setQueue({ ...queue, dispatchers: draft.drop(queue.dispatchers, dispatcher.uuid) });
+  for (const agent of dispatcher.agents) forgetCompleted(draft, dispatcher.uuid, agent);
+  draft.setQueue({ ...draft.queue(queueName),
+    dispatchers: draft.drop(queue.dispatchers, dispatcher.uuid) });
   draft.emit({ type: "dispatcher/unregistered", dispatcher: dispatcher.uuid, queue: queueName });
   return dispatcher;
 }

@@ -9,9 +9,11 @@ import {
   checkHolder, executeTask, failJob, finishJob, newJob, NO_IDS, resumeCallbacks, runCallback,
   startJob, statusOf, type Outcome,
 } from "./lifecycle.js";
-import { decideInterrupt } from "./policies.js";
+import { decideInterrupt, withinRetryWindow } from "./policies.js";
 import { dequeue, enqueue, isQueued, putBack, queueLength, queueOrder } from "./queue-store.js";
-import { checkQuotaNamesExist, leaveQuotas, parseQuotaNames } from "./quotas.js";
+import {
+  checkQuotaNamesExist, leaveQuotas, leaveQuotasNotNamed, parseQuotaNames,
+} from "./quotas.js";
 import { isSystemTask } from "./tasks.js";
 import { parseDuration, parseTime, type Micros } from "./time.js";
 import type { CallbackSide, Job, Json, RetryPolicyName } from "./types.js";
@@ -62,6 +64,7 @@ export function put(draft: Draft, fields: PutFields): Job {
     holder: null, args: (fields.args as Json[] | undefined) ?? base.args };
   const placed = draft.setJob({ ...job, location: enqueue(draft, queueName, job, beginAfter) });
   if (beginAfter > draft.at) leaveQuotas(draft, placed);
+  else leaveQuotasNotNamed(draft, placed);
   draft.emit({ type: "job/queued", job: placed.id, queue: queueName, task: placed.task });
   return placed;
 }
@@ -137,7 +140,9 @@ export function setQuotaNames(draft: Draft, id: unknown, quotaNames: unknown): J
     throw new Rejection("bad-status",
       `can only set quotaNames when a job has NEW or PENDING status; '${job.id}' is ${status}`);
   }
-  return draft.setJob({ ...job, quotaNames: names });
+  const renamed = draft.setJob({ ...job, quotaNames: names });
+  leaveQuotasNotNamed(draft, renamed);
+  return renamed;
 }
 
 export function setBeginBy(draft: Draft, id: unknown, beginBy: unknown): Job {
@@ -269,9 +274,12 @@ function settleWrapped(draft: Draft, wrapper: Job, target: Job): Outcome {
 function handleInterrupt(draft: Draft, job: Job): void {
   const configured = draft.queue(job.queue).options.interruptPolicy;
   const policy: RetryPolicyName = configured === "fail" ? "never" : configured;
-  if (!decideInterrupt(policy, job)) {
-    failJob(draft, job, { kind: "AbortedError",
-      message: `interrupted ${job.interruptions + 1} times; giving up` });
+  // Past its deadline a job is not retried, whatever the policy (reference B2, fixed).
+  const late = !withinRetryWindow(job, draft.at);
+  if (late || !decideInterrupt(policy, job)) {
+    failJob(draft, job, { kind: "AbortedError", message: late
+      ? "interrupted after its deadline had passed; not retried"
+      : `interrupted ${job.interruptions + 1} times; giving up` });
     return;
   }
   // Retried first in line; it keeps its quota slots, so a size-1 quota keeps its turn.

@@ -150,7 +150,10 @@ export function finishJob(draft: Draft, job: Job, outcome: Outcome, holdCallback
 
   if (!outcome.ok && withinRetryWindow(job, draft.at)) {
     const decision = decideJobError(policyOf(draft, job), job, outcome.failure.kind);
-    if (decision.retry) {
+    // A retry after a pause needs a holder to start it again; without one the error stands.
+    const restartable = decision.retry &&
+      (decision.delay === 0n || job.location.kind === "agent");
+    if (decision.retry && restartable) {
       draft.emit({ type: "job/retried", job: job.id, kind: outcome.failure.kind,
         attempt: job.attempts });
       return draft.setJob({
@@ -302,7 +305,8 @@ function pruneCompleted(
     jobs: stale.map(([, id]) => id) });
 }
 
-function forgetJob(draft: Draft, id: JobId): void {
+/** Takes a completed job out of the state, with the jobs it settled and its callbacks. */
+export function forgetJob(draft: Draft, id: JobId): void {
   const job = draft.job(id);
   if (job === undefined) return;
   draft.dropJob(id);

@@ -73,11 +73,20 @@ export function joinQuotas(draft: Draft, queueName: string, job: Job, quotas: Qu
 
 /** Takes a job out of every quota of its queue that lists it. */
 export function leaveQuotas(draft: Draft, job: Job): void {
+  leaveQuotasWhere(draft, job, () => true);
+}
+
+/** Takes a job out of the quotas it no longer names (its names were changed). */
+export function leaveQuotasNotNamed(draft: Draft, job: Job): void {
+  leaveQuotasWhere(draft, job, (quota) => !job.quotaNames.includes(quota.name));
+}
+
+function leaveQuotasWhere(draft: Draft, job: Job, leaves: (quota: Quota) => boolean): void {
   const queue = draft.queues.get(job.queue);
   if (queue === undefined || queue.quotas.size === 0) return;
   const holding: Quota[] = [];
   for (const [, quota] of queue.quotas.entries()) {
-    if (quota.members.includes(job.id)) holding.push(quota);
+    if (quota.members.includes(job.id) && leaves(quota)) holding.push(quota);
   }
   if (holding.length === 0) return;
 
