@@ -109,6 +109,22 @@ describe("steps", () => {
     expect(runScript(script).failed).toBe(0);
   });
 
+  it("starts a file without start at the Unix epoch", () => {
+    const script = validateScript("t.json", {
+      steps: [{ do: "put", job: "a", task: "value",
+        expect: { beginAfter: "1970-01-01T00:00:00.000000Z" } }],
+    });
+    expect(runScript(script).failed).toBe(0);
+  });
+
+  it("rejects garbage time text in a step as invalid-argument", () => {
+    const script = validateScript("t.json", {
+      start, steps: [{ do: "put", job: "a", task: "value", beginAfter: "tomorrow",
+        expect: { error: "invalid-argument" } }],
+    });
+    expect(runScript(script).failed).toBe(0);
+  });
+
   it("applies queue options from the file", () => {
     const script = validateScript("t.json", {
       start,
