@@ -19,3 +19,4 @@ export {
   formatDuration, formatTime, isDurationText, parseDuration, parseTime, type Micros,
 } from "./time.js";
 export type * from "./types.js";
+export { decodeState, encodeState, SnapshotFormatError, stateDigest } from "./snapshot.js";

@@ -184,6 +184,7 @@ export function decodeState(text: string): State {
 
   const queues = array(root.queues, "snapshot.queues").map((item, index) =>
     inContext(`snapshot.queues[${index}]`, () => readQueue(item)));
+  // TODO: check each job's fields against the Job type; past its shape a snapshot is trusted.
   const jobs = emptyJobTable();
   for (const [id, job] of pairs(root.jobs, "snapshot.jobs")) {
     if (typeof id !== "string" || record(job, `job '${String(id)}'`).id !== id) {
