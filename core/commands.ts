@@ -45,9 +45,11 @@ export type Command =
   | Base & { readonly type: "dispatcher/register"; readonly queue?: string;
       readonly dispatcher: string; readonly pingInterval?: string;
       readonly deathInterval?: string }
-  | Base & { readonly type: "dispatcher/activate" | "dispatcher/deactivate" |
-      "dispatcher/ping" | "dispatcher/unregister"; readonly queue?: string;
-      readonly dispatcher: string }
+  | Base & { readonly type: "dispatcher/activate" | "dispatcher/ping" |
+      "dispatcher/unregister"; readonly queue?: string; readonly dispatcher: string }
+  /** `ifDead`: refused unless the record is dead at `at` when the command is folded. */
+  | Base & { readonly type: "dispatcher/deactivate"; readonly queue?: string;
+      readonly dispatcher: string; readonly ifDead?: boolean }
   | Base & { readonly type: "agent/add"; readonly queue?: string; readonly dispatcher: string;
       readonly agent: string; readonly size?: number; readonly filter?: unknown;
       readonly retention?: string }

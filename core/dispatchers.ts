@@ -83,12 +83,21 @@ export function activate(draft: Draft, queueName: string, uuid: unknown): Dispat
   return activated;
 }
 
+/**
+ * Deactivates a record and reaps its agents. With `ifDead`, a process taking over a record it
+ * saw dead is refused when the holder pinged in the meantime: the check and the takeover
+ * happen in one fold, as they did in one transaction in the original.
+ */
 export function deactivate(
-  draft: Draft, queueName: string, uuid: unknown, by?: string,
+  draft: Draft, queueName: string, uuid: unknown, by?: string, ifDead = false,
 ): Dispatcher {
   const dispatcher = requireDispatcher(draft.queue(queueName), uuid);
   if (dispatcher.activated === null) {
     throw new Rejection("not-activated", `dispatcher '${dispatcher.uuid}' is not activated`);
+  }
+  if (ifDead && !isDead(dispatcher, draft.at)) {
+    throw new Rejection("already-activated",
+      `dispatcher '${dispatcher.uuid}' is activated and alive; it was not taken over`);
   }
   const deactivated = updateDispatcher(draft, queueName, dispatcher.uuid,
     (current) => ({ ...current, activated: null }));

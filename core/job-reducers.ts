@@ -296,14 +296,14 @@ export function fail(
 ): Job {
   const job = draft.requireJob(id);
   checkHolder(job, holder);
+  if (error !== undefined && (typeof error !== "string" || error === "")) {
+    throw new Rejection("invalid-argument", "error: expected an error kind string");
+  }
   const status = statusOf(draft.jobs, job);
   if (status === "CALLBACKS") return resumeCallbacks(draft, job);
   if (status !== "NEW" && status !== "PENDING" && status !== "ASSIGNED") {
     throw new Rejection("bad-status",
       `can only fail a job with NEW, PENDING, or ASSIGNED status; '${job.id}' is ${status}`);
-  }
-  if (error !== undefined && (typeof error !== "string" || error === "")) {
-    throw new Rejection("invalid-argument", "error: expected an error kind string");
   }
   const kind = (error as string | undefined) ?? "AbortedError";
   return failJob(draft, job, { kind, message: typeof message === "string" ? message : "" });

@@ -259,8 +259,23 @@ export function completeJob(draft: Draft, job: Job): Job {
     holder: null };
   draft.emit({ type: "job/completed", job: job.id });
   draft.setJob(completed);
+  if (job.wraps !== undefined) settleAbandoned(draft, completed);
   if (location.kind === "agent") pruneCompleted(draft, location);
-  return completed;
+  return draft.job(job.id) ?? completed;
+}
+
+/**
+ * A wrapper that ends without settling its job (it was failed itself, say) must not leave
+ * that job owned by nobody: the job is failed, so no job is ever lost or left ACTIVE.
+ */
+function settleAbandoned(draft: Draft, wrapper: Job): void {
+  const target = draft.job(wrapper.wraps!);
+  if (target === undefined || target.phase === "COMPLETED") return;
+  const owned = (target.location.kind === "ownedBy" || target.location.kind === "awaitingFail") &&
+    target.location.wrapper === wrapper.id;
+  if (!owned) return;
+  failJob(draft, target, { kind: "AbortedError",
+    message: `its wrapper '${wrapper.id}' ended without settling it` });
 }
 
 function addToCompleted(

@@ -153,7 +153,8 @@ function apply(draft: Draft, command: Command): Reply {
     case "dispatcher/activate":
       return dispatcherReply(activate(draft, queueName, command.dispatcher));
     case "dispatcher/deactivate":
-      return dispatcherReply(deactivate(draft, queueName, command.dispatcher));
+      return dispatcherReply(deactivate(draft, queueName, command.dispatcher, undefined,
+        command.ifDead === true));
     case "dispatcher/ping":
       return dispatcherReply(ping(draft, queueName, command.dispatcher));
     case "agent/add":
