@@ -8,6 +8,9 @@ import {
   putCommand, statusCommand, UsageError, workerCommand, type PutFlags, type WorkerFlags,
 } from "./live-commands.js";
 import { runCommand } from "./run-command.js";
+import {
+  fuzzCommand, replayCommand, replayLogCommand, simCommand, type FuzzFlags, type SimFlags,
+} from "./sim-commands.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -36,6 +39,52 @@ program
     "2 a file is invalid.")
   .action((files: string[], options: { json?: boolean }) => {
     process.exitCode = runCommand(files, options);
+  });
+
+program
+  .command("sim")
+  .description("run a simulated world: seeded faults, invariants after every step")
+  .argument("<file>", "world scenario file (JSON; see docs/worlds.md)")
+  .option("--seed <n>", "seed (default: the world's own)")
+  .option("--trace <path>", "write the trace (JSON lines) here")
+  .addHelpText("after", "\nExit status: 0 pass, 1 safety violation, 3 liveness failure, " +
+    "2 invalid input.")
+  .action((file: string, flags: SimFlags) => {
+    process.exitCode = simCommand(file, flags);
+  });
+
+program
+  .command("fuzz")
+  .description("draw many small worlds and fault plans; shrink and save the first failure")
+  .option("--seeds <n>", "how many worlds to draw", "200")
+  .option("--seed <s>", "fuzz seed", "1")
+  .option("--canary", "plant the canary bug (the fuzzer must find it)")
+  .option("--save-dir <dir>", "where a failing world is saved", "fuzz-failures")
+  .addHelpText("after", "\nExit status: 0 pass, 1 safety violation, 3 liveness failure, " +
+    "2 invalid input.")
+  .action((flags: FuzzFlags) => {
+    process.exitCode = fuzzCommand(flags);
+  });
+
+program
+  .command("replay")
+  .description("re-fold a trace and check it reaches the same state digest, or with --db " +
+    "fold a production log and run the simulator's checkers")
+  .argument("[trace]", "trace file (JSON lines) written by sim")
+  .option("--db <url>", "a live log: SQLite file or postgres:// URL")
+  .option("--invariant-every <n>", "with --db: check whole-state invariants every n commands",
+    "1")
+  .addHelpText("after", "\nExit status: 0 same result / every check held, 1 mismatch or " +
+    "violation, 2 invalid input.")
+  .action((trace: string | undefined, flags: { db?: string; invariantEvery?: string }) => {
+    if (flags.db !== undefined) return exitWith(() => replayLogCommand(flags.db,
+      flags.invariantEvery));
+    if (trace === undefined) {
+      process.stderr.write("chronoq replay: give a trace file, or --db URL\n");
+      process.exitCode = 2;
+      return;
+    }
+    process.exitCode = replayCommand(trace);
   });
 
 program

@@ -3,7 +3,8 @@
 // A violation names the invariant, the virtual time and the log positions involved.
 
 import {
-  checkInvariants, isDead, isSystemTask, parseTime, type Command, type Event, type State,
+  checkInvariants, formatDuration, formatTime, isDead, isSystemTask, parseTime, type Command,
+  type Event, type State,
 } from "../core/index.js";
 import type { Holder } from "../core/types.js";
 
@@ -123,8 +124,10 @@ export class HistoryChecker {
     if (isDead(record, atUs)) return null;
     return { invariant: "reap-only-dead", positions: [folded.position],
       message: `dispatcher '${uuid}' was deactivated by ${folded.origin} at ` +
-        `${folded.command.at} while alive (last ping ${record.lastPing}us, death interval ` +
-        `${record.deathIntervalUs}us)` };
+        `${folded.command.at} while alive (last ping ` +
+        `${record.lastPing === null ? "never" : formatTime(record.lastPing)}, activated ` +
+        `${record.activated === null ? "never" : formatTime(record.activated)}, death ` +
+        `interval ${formatDuration(record.deathIntervalUs)})` };
   }
 
   private trackHolder(folded: Folded, event: Event): void {

@@ -45,3 +45,4 @@ export function runWorld(world: World | object, options: SimOptions = {}): Verdi
 function isParsed(world: object): world is World {
   return "startUs" in world && "processes" in world;
 }
+export { checkLog, type LogCheckResult, type LoggedCommand } from "./log-check.js";

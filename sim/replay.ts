@@ -3,8 +3,10 @@
 // production log exported as a trace replays the same way.
 
 import { readFileSync } from "node:fs";
-import { initialState, presentReply, reduce, type Command, type State } from "../core/index.js";
-import { digestState, jsonLine } from "./trace.js";
+import {
+  initialState, presentReply, reduce, stateDigest, type Command, type State,
+} from "../core/index.js";
+import { jsonLine } from "./trace.js";
 
 export interface ReplayResult {
   readonly ok: boolean;
@@ -63,7 +65,7 @@ export function replayText(text: string): ReplayResult {
     }
   }
   const verdict = lines.find((l) => l.line === "verdict");
-  const digest = digestState(state);
+  const digest = stateDigest(state);
   const expected = verdict?.digest ?? null;
   if (problem === undefined && expected !== null && expected !== digest) {
     problem = `final state digest ${digest} differs from the trace's ${expected}`;

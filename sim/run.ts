@@ -5,7 +5,7 @@
 
 import {
   formatTime, initialState, presentReply, reduce, runBuiltInTask, type Command, type ErrorReply,
-  type State,
+  stateDigest, type State,
 } from "../core/index.js";
 import type { Holder } from "../core/types.js";
 import {
@@ -16,7 +16,7 @@ import { HistoryChecker, type Executing, type Finding } from "./checkers.js";
 import { ProcessClock } from "./clock.js";
 import { makeStreams, type Streams } from "./random.js";
 import { Scheduler } from "./scheduler.js";
-import { digestState, TraceSink } from "./trace.js";
+import { TraceSink } from "./trace.js";
 import type { ProcessSpec, ScriptedFault, World } from "./world.js";
 import { planFaults } from "./faults.js";
 
@@ -464,7 +464,7 @@ export function runWorld(world: World, options: RunOptions = {}): RunResult {
 function decide(sim: SimWorld, seed: number): Verdict {
   const probes = sim.probes();
   const base = { seed, world: sim.world.name, folded: sim.entries.length,
-    simulatedUs: sim.scheduler.nowUs, digest: digestState(sim.state), probes,
+    simulatedUs: sim.scheduler.nowUs, digest: stateDigest(sim.state), probes,
     missingProbes: sim.world.expectProbes.filter((name) => probes[name] === undefined) };
   if (sim.finding !== null) {
     const { finding, atUs } = sim.finding;

@@ -1,9 +1,9 @@
 // Traces: one JSON object per line (the seed and expanded world first, then every command
 // folded, every effect and fault with its virtual time, then the verdict and a digest of the
-// final state). The same seed gives the same bytes; `digestState` is what replay compares.
+// final state). The same seed gives the same bytes; the core's `stateDigest` is what replay
+// compares.
 
-import { createHash } from "node:crypto";
-import { presentReply, type State } from "../core/index.js";
+import { presentReply } from "../core/index.js";
 
 /** JSON text with bigints as numbers (simulated times stay below 2^53 microseconds). */
 export function jsonLine(value: unknown): string {
@@ -29,25 +29,4 @@ export class TraceSink {
 /** A reply in the contract's JSON shape (times as ISO text). */
 export function presentForTrace(reply: unknown): unknown {
   return presentReply(reply);
-}
-
-/** A canonical, ordered rendering of a state: every persistent tree walked in key order. */
-export function canonicalState(state: State): unknown {
-  const queues = [...state.queues.entries()].map(([name, queue]) => ({
-    name,
-    options: queue.options,
-    putback: [...queue.putback.entries()],
-    fifo: [...queue.fifo.entries()],
-    held: [...queue.held.entries()],
-    quotas: [...queue.quotas.entries()],
-    dispatchers: [...queue.dispatchers.entries()].map(([uuid, d]) => ({
-      ...d, uuid, agents: d.agents.map((a) => ({ ...a, completed: [...a.completed.entries()] })),
-    })),
-  }));
-  return { queues, jobs: [...state.jobs.entries()], nextSeq: state.nextSeq,
-    nextPosition: state.nextPosition, nextCompletion: state.nextCompletion };
-}
-
-export function digestState(state: State): string {
-  return createHash("sha256").update(jsonLine(canonicalState(state))).digest("hex");
 }
