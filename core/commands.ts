@@ -26,7 +26,7 @@ interface Base {
 }
 
 export type Command =
-  | Base & { readonly type: "queue/create"; readonly queue: string;
+  | Base & { readonly type: "queue/create" | "queue/configure"; readonly queue: string;
       readonly defaultBeginBy?: string | null; readonly interruptPolicy?: string }
   | Base & { readonly type: "job/put"; readonly queue?: string; readonly job: string;
       readonly task?: string; readonly args?: Json[]; readonly beginAfter?: unknown;

@@ -123,6 +123,20 @@ function apply(draft: Draft, command: Command): Reply {
       draft.emit({ type: "queue/created", queue: command.queue });
       return { queue: command.queue };
     }
+    case "queue/configure": {
+      // Options given replace the queue's; options left out keep their current value.
+      const queue = draft.queue(command.queue);
+      const given = parseQueueOptions({ ...command });
+      const options = {
+        defaultBeginBy: command.defaultBeginBy === undefined ? queue.options.defaultBeginBy
+          : given.defaultBeginBy,
+        interruptPolicy: command.interruptPolicy === undefined ? queue.options.interruptPolicy
+          : given.interruptPolicy,
+      };
+      draft.setQueue({ ...queue, options });
+      draft.emit({ type: "queue/configured", queue: queue.name });
+      return { queue: queue.name };
+    }
     case "job/put": {
       const job = jobs.put(draft, command);
       return { job: job.id, beginAfter: job.beginAfter, beginBy: job.beginBy,

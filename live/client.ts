@@ -29,6 +29,32 @@ export async function putJob(store: LogStore, request: PutRequest, nowUs: Micros
     ...(request.beginBy === undefined ? {} : { beginBy: request.beginBy }),
     ...(request.quotaNames === undefined ? {} : { quotaNames: request.quotaNames }),
   };
+  return appendAndRead(store, command);
+}
+
+export interface QueueSettings {
+  readonly queue?: string;
+  /** A duration such as "1h", or null for no default deadline. */
+  readonly defaultBeginBy?: string | null;
+  /** "fail", or a retry policy: "commonFourTimes", "commonForever", "never". */
+  readonly interruptPolicy?: string;
+}
+
+/** Creates the queue if it is new, else changes its options; returns the core's reply. */
+export async function configureQueue(store: LogStore, settings: QueueSettings, nowUs: Micros) {
+  const queue = settings.queue ?? "";
+  const { state } = await readState(store);
+  const options = {
+    ...(settings.defaultBeginBy === undefined ? {} : { defaultBeginBy: settings.defaultBeginBy }),
+    ...(settings.interruptPolicy === undefined ? {}
+      : { interruptPolicy: settings.interruptPolicy }),
+  };
+  const type = state.queues.has(queue) ? "queue/configure" : "queue/create";
+  return appendAndRead(store, { type, at: formatTime(nowUs), queue, ...options });
+}
+
+/** Appends one command and folds the log up to it; returns its position and reply. */
+export async function appendAndRead(store: LogStore, command: Command) {
   const { last } = await store.append([stamp(command, `client:${randomUUID()}`, 1)]);
   const replica = new Replica(store);
   await replica.load();
@@ -37,7 +63,7 @@ export async function putJob(store: LogStore, request: PutRequest, nowUs: Micros
     const entry = folded.find((candidate) => candidate.position === last);
     if (entry !== undefined) return { position: last, reply: presentReply(entry.reply) };
     if (replica.position >= last) {
-      throw new Error(`position ${last} was folded into the snapshot before it was read`);
+      throw new Error(`position ${last} was folded into a snapshot before it was read`);
     }
   }
 }
