@@ -3,26 +3,12 @@
 // deadlines, quotas, failures and a clean shutdown are read back from the folded log.
 
 import { afterEach, describe, expect, test } from "vitest";
-import { statusOf, type State } from "../../core/index.js";
+import type { State } from "../../core/index.js";
 import { connect, taskRegistry, Worker, type Chronoq } from "../../live/index.js";
 import { postgresFixture, sqliteFixture, type LogFixture } from "./helpers.js";
+import { completed } from "./wait.js";
 
 const FAST = { pollIntervalMs: 20, pingIntervalMs: 200, deathIntervalMs: 1000, tailWaitMs: 20 };
-
-/** Waits until every listed job is COMPLETED in the folded state; returns that state. */
-export async function completed(queue: Chronoq, ids: string[], timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await queue.state();
-    const pending = ids.filter((id) => {
-      const job = state.jobs.get(id);
-      return job === undefined || statusOf(state.jobs, job) !== "COMPLETED";
-    });
-    if (pending.length === 0) return state;
-    if (Date.now() > deadline) throw new Error(`still not completed: ${pending.join(", ")}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 function outcome(state: State, id: string) {
   const job = state.jobs.get(id)!;
