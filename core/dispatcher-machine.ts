@@ -11,10 +11,10 @@
 import type { Command, HolderRef } from "./commands.js";
 import { isDead } from "./dispatchers.js";
 import type { Reduction, Reply } from "./reduce.js";
-import { queueLength } from "./queue-store.js";
+
 import { isSystemTask } from "./tasks.js";
 import { formatTime, type Micros } from "./time.js";
-import type { Dispatcher, Event, Holder, Job, Json, State } from "./types.js";
+import type { Dispatcher, Event, Holder, Job, Json, Queue, State } from "./types.js";
 
 export interface AgentPlan {
   readonly name: string;
@@ -133,6 +133,8 @@ interface Work {
   position: number;
   nowUs: Micros;
   effects: Effect[];
+  /** Set when the log showed work that may have become claimable (a put, a completion). */
+  claimable: boolean;
 }
 
 export function step(local: MachineLocal, input: MachineInput): Step {
@@ -142,7 +144,7 @@ export function step(local: MachineLocal, input: MachineInput): Step {
     registered: local.registered, activatedAtUs: local.activatedAtUs,
     lastPingSentUs: local.lastPingSentUs, pending: [...local.pending],
     running: [...local.running], finishing: [...local.finishing], view: local.view,
-    position: local.position, nowUs: input.nowUs, effects: [],
+    position: local.position, nowUs: input.nowUs, effects: [], claimable: false,
   };
   apply(work, input);
   return { local: freeze(work), effects: work.effects };
@@ -154,7 +156,7 @@ function apply(work: Work, input: MachineInput): void {
       expirePending(work);
       reconcile(work, true);
       if ((work.phase as MachinePhase) !== "stopped") {
-        emit(work, { kind: "setTimer", delayUs: work.config.pollIntervalUs });
+        emit(work, { kind: "setTimer", delayUs: nextPollDelay(work) });
       }
       return;
     case "log":
@@ -238,6 +240,8 @@ function absorbLog(
 ): void {
   work.view = state;
   work.position = Math.max(work.position, position);
+  // A claim that finds nothing folds without events, so this cannot feed on itself.
+  if (entries.some((entry) => entry.events.length > 0)) work.claimable = true;
   for (const entry of entries) {
     if (entry.origin !== work.config.process) continue;
     work.pending = work.pending.filter((p) => p.token !== entry.token);
@@ -334,8 +338,9 @@ function reconcile(work: Work, poll: boolean): void {
   if (poll) {
     installAgents(work, dispatcher);
     maybePing(work, dispatcher);
-    claim(work, dispatcher);
   }
+  // Claims follow the log as well as the poll, so a job put now is not left for a poll.
+  if (poll || work.claimable) claim(work, dispatcher);
   startAssigned(work, dispatcher);
 }
 
@@ -395,11 +400,12 @@ function reapEarly(work: Work): void {
   }
 }
 
-/** Fills each agent's free slots, but only while the folded queue has jobs to hand out. */
+/** Fills each agent's free slots, but only while the folded queue has due jobs to hand out. */
 function claim(work: Work, dispatcher: Dispatcher): void {
   if (dispatcher.activated === null) return;
   const queue = work.view?.queues.get(work.config.queue);
-  let available = queue === undefined ? 0 : queueLength(queue);
+  const wanted = dispatcher.agents.reduce((sum, agent) => sum + agent.size, 0);
+  let available = queue === undefined ? 0 : dueCount(queue, work.nowUs, wanted);
   for (const agent of dispatcher.agents) {
     if (!work.config.agents.some((plan) => plan.name === agent.name)) continue;
     const key = `claim:${agent.name}`;
@@ -437,6 +443,25 @@ function startAssigned(work: Work, dispatcher: Dispatcher): void {
 // TODO: an ACTIVE job in our agents that no process here runs (a twin started it, then died
 // without being reaped) stays there until the record is reaped; the machine does not yet
 // recycle its own record to reap such orphans.
+/** How many jobs of the queue are due now, counting no further than `limit`. */
+function dueCount(queue: Queue, nowUs: Micros, limit: number): number {
+  let count = queue.putback.size + queue.fifo.size;
+  for (const [key] of queue.held.entries()) {
+    if (count >= limit || key.beginAfter > nowUs) break;
+    count++;
+  }
+  return count;
+}
+
+/** The next poll comes after the poll interval, or sooner when a held job falls due. */
+function nextPollDelay(work: Work): Micros {
+  const interval = work.config.pollIntervalUs;
+  const nextDue = work.view?.queues.get(work.config.queue)?.held.minKey()?.beginAfter;
+  if (nextDue === undefined || nextDue <= work.nowUs) return interval;
+  const untilDue = nextDue - work.nowUs;
+  return untilDue < interval ? untilDue : interval;
+}
+
 function startable(work: Work, job: Job): boolean {
   if (job.phase !== "NEW" || job.holder === null) return false;
   if (job.holder.dispatcher !== work.config.dispatcher) return false;
