@@ -53,7 +53,10 @@ export type Command =
   | Base & { readonly type: "agent/add"; readonly queue?: string; readonly dispatcher: string;
       readonly agent: string; readonly size?: number; readonly filter?: unknown;
       readonly retention?: string }
-  | Base & { readonly type: "agent/remove" | "agent/claim"; readonly queue?: string;
+  /** `start`: a claimed job (not a wrapper) is started in the same step, saving a round. */
+  | Base & { readonly type: "agent/claim"; readonly queue?: string; readonly dispatcher: string;
+      readonly agent: string; readonly start?: boolean }
+  | Base & { readonly type: "agent/remove"; readonly queue?: string;
       readonly dispatcher: string; readonly agent: string }
   | Base & { readonly type: "job/start" | "job/run"; readonly job: string;
       readonly holder?: HolderRef }

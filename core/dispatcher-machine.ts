@@ -279,6 +279,15 @@ function absorbOwn(work: Work, entry: LogEntry, state: State): void {
         startConfirmed(work, command.job, command.holder, state);
       }
       break;
+    case "agent/claim": {
+      // A claim with `start` hands over a running job: no separate start round.
+      const reply = entry.reply as Reply;
+      if (ok && reply.status === "ACTIVE" && typeof reply.job === "string") {
+        startConfirmed(work, reply.job, { dispatcher: command.dispatcher, agent: command.agent,
+          attempt: reply.attempt as number }, state);
+      }
+      break;
+    }
     case "job/finish":
       work.finishing = work.finishing.filter((f) => f.token !== entry.token);
       break;
@@ -412,7 +421,7 @@ function claim(work: Work, dispatcher: Dispatcher): void {
     const free = agent.size - agent.jobs.length - countPending(work, key);
     for (let i = 0; i < free && available > 0; i++, available--) {
       append(work, key, { type: "agent/claim", at: at(work), queue: work.config.queue,
-        dispatcher: dispatcher.uuid, agent: agent.name });
+        dispatcher: dispatcher.uuid, agent: agent.name, start: true });
     }
   }
 }
@@ -490,7 +499,10 @@ function sendFinishes(work: Work): void {
 /** Clean shutdown: no new work; once our jobs are reported, deactivate (which reaps). */
 function stop(work: Work): void {
   if (work.running.length > 0 || work.finishing.length > 0) return;
-  if (work.pending.some((p) => p.key.startsWith("start:"))) return;
+  // A claim in flight may start a job: wait to learn of it, then let it finish.
+  if (work.pending.some((p) => p.key.startsWith("start:") || p.key.startsWith("claim:"))) {
+    return;
+  }
   const dispatcher = record(work);
   if (dispatcher === undefined || !holdsRecord(work, dispatcher)) {
     work.phase = "stopped";

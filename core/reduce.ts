@@ -10,7 +10,8 @@ import { activate, deactivate, isDead, ping, register, unregister } from "./disp
 import { Draft } from "./draft.js";
 import { Rejection, type ErrorReply } from "./errors.js";
 import * as jobs from "./job-reducers.js";
-import { statusOf } from "./lifecycle.js";
+import { startJob, statusOf } from "./lifecycle.js";
+import { isSystemTask } from "./tasks.js";
 import { createQuota, removeQuota, resizeQuota } from "./quotas.js";
 import { emptyQueue, emptyJobTable } from "./queue-store.js";
 import { parseFilter } from "./agents.js";
@@ -178,8 +179,14 @@ function apply(draft: Draft, command: Command): Reply {
     case "agent/remove":
       removeAgent(draft, queueName, command.dispatcher, command.agent);
       return { agent: command.agent };
-    case "agent/claim":
-      return claimReply(agentClaim(draft, queueName, command.dispatcher, command.agent));
+    case "agent/claim": {
+      const job = agentClaim(draft, queueName, command.dispatcher, command.agent);
+      if (job === null || command.start !== true || isSystemTask(job.task)) {
+        return claimReply(job);
+      }
+      const started = startJob(draft, job);
+      return { ...claimReply(started), status: "ACTIVE", attempt: started.holder!.attempt };
+    }
     case "job/start":
       return { status: statusOf(draft.jobs, jobs.start(draft, command.job, command.holder)) };
     case "job/finish":

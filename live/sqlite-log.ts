@@ -22,8 +22,9 @@ export interface SqliteLogOptions {
   /** How often a waiting reader checks for new entries; a `max(position)` is cheap. */
   readonly pollIntervalMs?: number;
   /**
-   * "full" syncs every commit to disk (survives power loss); "normal" survives a killed
-   * process but may lose the last commits on power loss, and is much faster.
+   * "normal" (the default) survives a killed process, kill -9 included, since a commit in
+   * WAL mode is in the operating system's hands; it may lose the last commits on power
+   * loss. "full" syncs every commit to disk (survives power loss) at several times the cost.
    */
   readonly synchronous?: "full" | "normal";
 }
@@ -61,7 +62,7 @@ function configure(db: Database.Database, options: SqliteLogOptions): void {
   if (mode !== "wal" && options.path !== ":memory:") {
     throw new LogStoreError(`sqlite ${options.path}: cannot use WAL mode (got '${mode}')`);
   }
-  db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
+  db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
 }
 
 /**

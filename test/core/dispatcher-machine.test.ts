@@ -139,16 +139,17 @@ describe("dispatcher machine: joining", () => {
 });
 
 describe("dispatcher machine: jobs", () => {
-  test("claims up to its size, starts what the log confirms, and finishes with its token", () => {
+  test("claims up to its size, runs what the log confirms, and finishes with its token", () => {
     const loop = new Loop();
     loop.add(config("p1#1"));
     boot(loop, "p1#1");
     for (const id of ["a", "b", "c"]) loop.put(id);
 
+    // A claim starts its job in the same step, so no separate start goes to the log.
     const effects = loop.tick("p1#1", 6);
     expect(appended(effects).filter((t) => t === "agent/claim")).toHaveLength(2);
-    expect(appended(effects).filter((t) => t === "job/start")).toHaveLength(2);
-    expect(runs(loop.read("p1#1", T0 + 6n * SECOND))).toEqual(["a", "b"]);
+    expect(appended(effects).filter((t) => t === "job/start")).toHaveLength(0);
+    expect(runs([...effects, ...loop.read("p1#1", T0 + 6n * SECOND)])).toEqual(["a", "b"]);
 
     const done = loop.step("p1#1", { kind: "jobFinished", nowUs: T0 + 8n * SECOND, job: "a",
       attempt: 1, outcome: { ok: true, value: 42 } });
@@ -169,14 +170,18 @@ describe("dispatcher machine: jobs", () => {
     expect(loop.state.jobs.get("late")!.phase).toBe("COMPLETED");
   });
 
-  test("fails, rather than starts, an assigned job whose deadline passed", () => {
+  test("fails, rather than starts again, an assigned job whose deadline passed", () => {
     const loop = new Loop();
     loop.add(config("p1#1"));
     boot(loop, "p1#1");
     loop.put("j", { beginBy: "5s" }, T0 + 4n * SECOND);
-    // The claim lands in time, but the start is decided after the deadline.
     loop.read("p1#1", T0 + 6n * SECOND);
     loop.timer("p1#1", T0 + 6n * SECOND);
+    loop.read("p1#1", T0 + 6n * SECOND);
+    // A conflict in time sends the job back to its agent; the restart comes too late.
+    loop.step("p1#1", { kind: "jobFinished", nowUs: T0 + 7n * SECOND, job: "j", attempt: 1,
+      outcome: { ok: false, error: "ConflictError", message: "" } });
+    expect(loop.state.jobs.get("j")!.phase).toBe("NEW");
     const effects = loop.read("p1#1", T0 + 20n * SECOND);
     expect(appended(effects)).toEqual(["job/fail"]);
     expect(loop.state.jobs.get("j")!.failure?.kind).toBe("AbortedError");
