@@ -7,6 +7,7 @@ import { Command } from "commander";
 import {
   putCommand, statusCommand, UsageError, workerCommand, type PutFlags, type WorkerFlags,
 } from "./live-commands.js";
+import { reportCommand, type ReportFlags } from "./report-command.js";
 import { runCommand } from "./run-command.js";
 import {
   fuzzCommand, replayCommand, replayLogCommand, simCommand, type FuzzFlags, type SimFlags,
@@ -35,9 +36,11 @@ program
   .description("replay script scenarios step by step and check every expectation")
   .argument("<files...>", "script scenario files (JSON)")
   .option("--json", "print one JSON object per file instead of text")
+  .option("--trace <path>", "write the run as a trace (JSON lines; one file only)")
+  .option("--report <dir>", "write each file's trace and HTML, Markdown and JSON reports here")
   .addHelpText("after", "\nExit status: 0 every step held, 1 some step failed, " +
     "2 a file is invalid.")
-  .action((files: string[], options: { json?: boolean }) => {
+  .action((files: string[], options: { json?: boolean; trace?: string; report?: string }) => {
     process.exitCode = runCommand(files, options);
   });
 
@@ -47,6 +50,7 @@ program
   .argument("<file>", "world scenario file (JSON; see docs/worlds.md)")
   .option("--seed <n>", "seed (default: the world's own)")
   .option("--trace <path>", "write the trace (JSON lines) here")
+  .option("--report <dir>", "write the trace and its HTML, Markdown and JSON reports here")
   .addHelpText("after", "\nExit status: 0 pass, 1 safety violation, 3 liveness failure, " +
     "2 invalid input.")
   .action((file: string, flags: SimFlags) => {
@@ -60,6 +64,7 @@ program
   .option("--seed <s>", "fuzz seed", "1")
   .option("--canary", "plant the canary bug (the fuzzer must find it)")
   .option("--save-dir <dir>", "where a failing world is saved", "fuzz-failures")
+  .option("--report <dir>", "on a failure, trace the saved world and write its reports here")
   .addHelpText("after", "\nExit status: 0 pass, 1 safety violation, 3 liveness failure, " +
     "2 invalid input.")
   .action((flags: FuzzFlags) => {
@@ -74,9 +79,17 @@ program
   .option("--db <url>", "a live log: SQLite file or postgres:// URL")
   .option("--invariant-every <n>", "with --db: check whole-state invariants every n commands",
     "1")
+  .option("--report <dir>", "also write the trace's HTML, Markdown and JSON reports here")
   .addHelpText("after", "\nExit status: 0 same result / every check held, 1 mismatch or " +
     "violation, 2 invalid input.")
-  .action((trace: string | undefined, flags: { db?: string; invariantEvery?: string }) => {
+  .action((trace: string | undefined,
+    flags: { db?: string; invariantEvery?: string; report?: string }) => {
+    if (flags.db !== undefined && flags.report !== undefined) {
+      // TODO: export a production log as a trace so that it can be reported too.
+      process.stderr.write("chronoq replay: --report needs a trace file, not --db\n");
+      process.exitCode = 2;
+      return;
+    }
     if (flags.db !== undefined) return exitWith(() => replayLogCommand(flags.db,
       flags.invariantEvery));
     if (trace === undefined) {
@@ -84,7 +97,23 @@ program
       process.exitCode = 2;
       return;
     }
-    process.exitCode = replayCommand(trace);
+    process.exitCode = replayCommand(trace, flags.report);
+  });
+
+program
+  .command("report")
+  .description("turn a trace into reports: HTML (timeline, charts, checks), Markdown, JSON, " +
+    "or one terminal line per event")
+  .argument("<trace>", "trace file (JSON lines) from run, sim, fuzz or replay")
+  .option("--html <file>", "write the self-contained HTML report here")
+  .option("--md <file>", "write the Markdown summary here")
+  .option("--json <file>", "write the figures as JSON here (docs/reports.md)")
+  .option("--text", "print one line per event, with a legend")
+  .option("--reproduce <command>", "the command that reproduces the run, shown at the top")
+  .addHelpText("after", "\nWith no option, prints the Markdown summary.\n" +
+    "Exit status: 0 written, 2 unreadable or malformed trace.")
+  .action((trace: string, flags: ReportFlags) => {
+    process.exitCode = reportCommand(trace, flags);
   });
 
 program

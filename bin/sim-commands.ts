@@ -1,16 +1,19 @@
 // The simulator's subcommands: `sim`, `fuzz` and `replay`. Every run prints its seed first
 // and every failure ends with the one-line command that reproduces it. Exit status: 0 pass,
-// 1 safety violation, 3 liveness failure, 2 invalid input.
+// 1 safety violation, 3 liveness failure, 2 invalid input. `--report DIR` writes the trace
+// and its HTML, Markdown and JSON reports there after the verdict; it never changes the exit.
 
 import {
   checkLog, EXIT_INVALID, EXIT_PASS, EXIT_SAFETY, exitCodeOf, fuzz, loadWorld, replayTrace,
   runWorld, TraceError, WorldError, type FuzzProgress, type Verdict,
 } from "../sim/index.js";
 import { openLog, resolveDb } from "../live/open-log.js";
+import { reportTrace, traceInDir } from "./report-command.js";
 
 export interface SimFlags {
   readonly seed?: string;
   readonly trace?: string;
+  readonly report?: string;
 }
 
 function seedOf(text: string | undefined, flag: string): number | undefined {
@@ -38,9 +41,15 @@ export function simCommand(file: string, flags: SimFlags): number {
     const world = loadWorld(file);
     const seed = seedOf(flags.seed, "--seed") ?? world.seed;
     process.stdout.write(`seed ${seed}\n`);
-    const verdict = runWorld(world, { seed, tracePath: flags.trace });
-    process.stdout.write(describeVerdict(verdict, `chronoq sim ${file} --seed ${seed}`));
+    const tracePath = flags.trace ??
+      (flags.report === undefined ? undefined : traceInDir(flags.report, file));
+    const verdict = runWorld(world, { seed, tracePath });
+    const reproduce = `chronoq sim ${file} --seed ${seed}`;
+    process.stdout.write(describeVerdict(verdict, reproduce));
     if (flags.trace !== undefined) process.stdout.write(`trace written to ${flags.trace}\n`);
+    if (flags.report !== undefined) {
+      reportTrace(tracePath!, { report: flags.report, name: file, reproduce });
+    }
     return exitCodeOf(verdict.kind);
   });
 }
@@ -67,6 +76,7 @@ export interface FuzzFlags {
   readonly seed?: string;
   readonly canary?: boolean;
   readonly saveDir?: string;
+  readonly report?: string;
 }
 
 export function fuzzCommand(flags: FuzzFlags): number {
@@ -87,8 +97,21 @@ export function fuzzCommand(flags: FuzzFlags): number {
       `times; saved ${failure.scenarioPath}` +
       `${failure.reproduced ? "" : " (warning: the saved world did not fail again)"}\n`);
     process.stdout.write(describeVerdict(failure.verdict, failure.repro));
+    if (flags.report !== undefined) reportFuzzFailure(failure.scenarioPath, flags.report);
     return exitCodeOf(failure.verdict.kind);
   });
+}
+
+/**
+ * The saved (shrunk) failing world is run again with a trace, so the report shows exactly
+ * the failure the reproduction line gives. A passing fuzz run has no trace to report.
+ */
+function reportFuzzFailure(scenarioPath: string, dir: string): void {
+  const tracePath = traceInDir(dir, scenarioPath);
+  const world = loadWorld(scenarioPath);
+  runWorld(world, { tracePath });
+  reportTrace(tracePath, { report: dir, name: scenarioPath,
+    reproduce: `chronoq sim ${scenarioPath} --seed ${world.seed}` });
 }
 
 /** A progress bar on a terminal; a line every tenth of the way elsewhere. */
@@ -116,9 +139,13 @@ function progressBar() {
   };
 }
 
-export function replayCommand(trace: string): number {
+export function replayCommand(trace: string, report?: string): number {
   return guarded(() => {
     const result = replayTrace(trace);
+    if (report !== undefined) {
+      reportTrace(trace, { report, name: trace, reproduce: `chronoq replay ${trace}`,
+        quiet: true });
+    }
     process.stdout.write(`seed ${result.seed ?? "none"}\n`);
     if (result.ok) {
       process.stdout.write(`OK ${result.folded} commands re-folded; state digest ` +

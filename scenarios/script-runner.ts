@@ -1,12 +1,14 @@
 // Runs a script scenario against one queue state: each step becomes a core command stamped
 // with the script's virtual clock (or a query of the state), its reply is put in the contract's
 // JSON form, and the step's expectation is matched against it. The runner holds no queue
-// logic; it only translates.
+// logic; it only translates. Asked to, it also writes a trace in the simulator's JSON-lines
+// shape (a `run` header, each step with its virtual time, reply and events, a verdict), so a
+// script run can be replayed and reported like a simulated one.
 
 import {
   describeAgent, describeDispatcher, describeJob, describeQuota, formatTime, initialState,
-  listQueue, parseDuration, parseTime, presentReply, reduce, Rejection, type Command,
-  type Event, type Micros, type State,
+  listQueue, parseDuration, parseTime, presentReply, reduce, Rejection, stateDigest,
+  type Command, type Event, type Micros, type State,
 } from "../core/index.js";
 import { matchesExpectation } from "./expectations.js";
 import type { Script, ScriptStep } from "./script-format.js";
@@ -26,6 +28,12 @@ export interface ScriptResult {
   readonly passed: number;
   readonly failed: number;
   readonly steps: readonly StepResult[];
+  /** The run as JSON lines, when asked for with `{ trace: true }`. */
+  readonly trace?: string;
+}
+
+export interface ScriptRunOptions {
+  readonly trace?: boolean;
 }
 
 /** What the runner keeps between steps: the state, the clock, and unread events. */
@@ -33,22 +41,60 @@ interface Session {
   state: State;
   now: Micros;
   pendingEvents: Event[];
+  /** The command the current step folded, if it was one (for the trace). */
+  folded: { command: Command; events: readonly Event[] } | null;
 }
 
-export function runScript(script: Script): ScriptResult {
+export function runScript(script: Script, options: ScriptRunOptions = {}): ScriptResult {
+  const queues = script.queues ?? { "": {} };
   const session: Session = {
-    state: initialState(script.queues ?? { "": {} }),
+    state: initialState(queues),
     now: parseTime(script.start, "start"),
     pendingEvents: [],
+    folded: null,
   };
+  const trace = options.trace === true ? new ScriptTrace(script, session.now, queues) : null;
   const steps = script.steps.map((step, index) => {
+    session.folded = null;
     const reply = presentReply(runStep(session, step));
     const ok = stepHolds(step, reply);
+    trace?.step(index, step, session, reply, ok);
     return { index, do: step.do, ok, reply, expect: step.expect, note: step.note };
   });
   const passed = steps.filter((step) => step.ok).length;
-  return { scenario: script.name, file: script.file, passed, failed: steps.length - passed,
-    steps };
+  const result = { scenario: script.name, file: script.file, passed,
+    failed: steps.length - passed, steps };
+  return trace === null ? result : { ...result, trace: trace.finish(result, session.state) };
+}
+
+/** The JSON lines of one script run; `t` is microseconds since the script's start. */
+class ScriptTrace {
+  private readonly lines: string[] = [];
+  private position = 0;
+
+  constructor(script: Script, private readonly startUs: Micros, queues: object) {
+    this.lines.push(JSON.stringify({ line: "run", seed: null, script: { name: script.name,
+      file: script.file, description: script.description ?? "", start: script.start,
+      startUs: Number(startUs), steps: script.steps.length }, queues }));
+  }
+
+  step(index: number, step: ScriptStep, session: Session, reply: unknown, ok: boolean): void {
+    const t = Number(session.now - this.startUs);
+    // The expectation is kept only where it failed: that is where a reader needs it.
+    const expect = ok ? {} : { expect: step.expect ?? "success" };
+    const folded = session.folded;
+    this.lines.push(JSON.stringify(folded === null
+      ? { t, step: index, do: step.do, reply, ok, ...expect }
+      : { t, pos: this.position++, origin: "script", step: index, command: folded.command,
+        reply, events: folded.events, ok, ...expect }));
+  }
+
+  finish(result: Omit<ScriptResult, "trace">, state: State): string {
+    this.lines.push(JSON.stringify({ line: "verdict", kind: result.failed === 0 ? "pass" : "fail",
+      seed: null, scenario: result.scenario, passed: result.passed, failed: result.failed,
+      folded: this.position, digest: stateDigest(state) }));
+    return this.lines.join("\n") + "\n";
+  }
 }
 
 function stepHolds(step: ScriptStep, reply: unknown): boolean {
@@ -106,9 +152,11 @@ function takeEvents(session: Session, prefix: unknown): unknown {
 }
 
 function command(session: Session, step: ScriptStep): unknown {
-  const result = reduce(session.state, toCommand(step, formatTime(session.now)));
+  const folded = toCommand(step, formatTime(session.now));
+  const result = reduce(session.state, folded);
   session.state = result.state;
   session.pendingEvents.push(...result.events);
+  session.folded = { command: folded, events: result.events };
   return result.reply;
 }
 
