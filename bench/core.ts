@@ -3,22 +3,25 @@
 // by side. It prints put, claim and overall commands per second, the heap that N pending jobs
 // hold, and the cost of one command, then a last line that says which targets are met.
 //
-//   node --expose-gc dist/bench/core.js [--sizes 1000,10000] [--impl core,naive]
+//   node --expose-gc dist/bench/core.js [--sizes 1000,10000] [--impl core,fold,naive]
 //
 // Workload: put i runs at T0 + 2i µs; every 4th job asks to begin 1 µs after its put, so it
 // waits in the held index while the others go to the FIFO, and begin-after order is put
 // order. Claim j runs at T0 + 2N + 1 + j µs, when every job is due and within its default
 // one-hour deadline. Commands, with their time strings, are made before the clock starts.
 
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { getHeapStatistics } from "node:v8";
 import {
-  formatTime, initialState, parseTime, queueLength, reduce, type Command, type State,
+  foldCommands, formatTime, initialState, parseTime, queueLength, reduce, type Command,
+  type State,
 } from "../core/index.js";
 import { NaiveQueue } from "./naive-queue.js";
 
 const DEFAULT_SIZES = [1_000, 10_000, 100_000, 1_000_000];
-const IMPLS = ["core", "naive"] as const;
+/** core: `reduce` once per command; fold: `foldCommands` over batches, as a log is folded. */
+const IMPLS = ["core", "fold", "naive"] as const;
+const FOLD_BATCH = 1000;
 type ImplName = (typeof IMPLS)[number];
 
 const T0 = parseTime("2006-08-10T15:44:22.000211Z", "T0");
@@ -51,7 +54,6 @@ interface Runner {
 interface Round {
   readonly putNs: number;
   readonly claimNs: number;
-  readonly heapBytes: number;
 }
 
 interface Row {
@@ -67,7 +69,7 @@ interface Row {
 
 function usage(message: string): never {
   process.stderr.write(`bench/core: ${message}\n` +
-    "usage: node --expose-gc dist/bench/core.js [--sizes 1000,10000] [--impl core,naive]\n" +
+    "usage: node --expose-gc dist/bench/core.js [--sizes 1000,10000] [--impl core,fold,naive]\n" +
     "sizes take an optional k or M suffix (1k, 1M)\n");
   process.exit(2);
 }
@@ -163,6 +165,29 @@ function coreRunner(record: boolean): Runner {
   return runner;
 }
 
+function foldRunner(record: boolean): Runner {
+  let state: State = initialState();
+  const runner: Runner = {
+    run(commands) {
+      let missing = 0;
+      for (let start = 0; start < commands.length; start += FOLD_BATCH) {
+        const batch = commands.slice(start, start + FOLD_BATCH);
+        const fold = foldCommands(state, batch);
+        state = fold.state;
+        for (let i = 0; i < batch.length; i++) {
+          const job = (fold.replies[i] as { readonly job?: unknown }).job;
+          if (typeof job !== "string") missing++;
+          else if (record && batch[i]!.type === "queue/claim") runner.claimedIds!.push(job);
+        }
+      }
+      return missing;
+    },
+    pending: () => queueLength(state.queues.get("")!),
+  };
+  if (record) runner.claimedIds = [];
+  return runner;
+}
+
 function naiveRunner(record: boolean): Runner {
   const queue = new NaiveQueue();
   const runner: Runner = {
@@ -182,7 +207,8 @@ function naiveRunner(record: boolean): Runner {
 }
 
 function makeRunner(impl: ImplName, record = false): Runner {
-  return impl === "core" ? coreRunner(record) : naiveRunner(record);
+  if (impl === "core") return coreRunner(record);
+  return impl === "fold" ? foldRunner(record) : naiveRunner(record);
 }
 
 // ---- measuring ---------------------------------------------------------------------------
@@ -202,31 +228,47 @@ function elapsedNs(start: bigint): number {
   return Number(process.hrtime.bigint() - start);
 }
 
-function measureRound(impl: ImplName, n: number): Round {
-  collect();
-  const before = heapUsed();
-  let puts: Command[] | null = makePuts(n);
+function failIfIncomplete(impl: ImplName, n: number, missing: number, runner: Runner): void {
+  if (missing !== 0 || runner.pending() !== 0) {
+    throw new Error(`${impl} at N=${n}: ${missing} command(s) got no job; ` +
+      `${runner.pending()} job(s) left pending`);
+  }
+}
+
+/**
+ * Times one put-then-claim round. No forced gc here: a forced gc just before a short round
+ * shrinks V8's young generation and made N=1k rounds up to 4x slower per command.
+ */
+function timeRound(impl: ImplName, n: number): Round {
+  const puts = makePuts(n);
+  const claims = makeClaims(n);
   const runner = makeRunner(impl);
 
   const putStart = process.hrtime.bigint();
   const putMissing = runner.run(puts);
   const putNs = elapsedNs(putStart);
-
-  // Heap with the N pending jobs referenced (by `runner`) and the put commands released.
-  puts = null;
-  collect();
-  const heapBytes = heapUsed() - before;
-
-  const claims = makeClaims(n);
   const claimStart = process.hrtime.bigint();
   const claimMissing = runner.run(claims);
   const claimNs = elapsedNs(claimStart);
 
-  if (putMissing !== 0 || claimMissing !== 0 || runner.pending() !== 0) {
-    throw new Error(`${impl} at N=${n}: ${putMissing} put(s) and ${claimMissing} claim(s) ` +
-      `got no job; ${runner.pending()} job(s) left pending`);
+  failIfIncomplete(impl, n, putMissing + claimMissing, runner);
+  return { putNs, claimNs };
+}
+
+/** Heap held by N pending jobs: puts folded, put commands released, forced gc (untimed). */
+function measureHeap(impl: ImplName, n: number): number {
+  collect();
+  const before = heapUsed();
+  let puts: Command[] | null = makePuts(n);
+  const runner = makeRunner(impl);
+  const missing = runner.run(puts);
+  puts = null;
+  collect();
+  const bytes = heapUsed() - before;
+  if (missing !== 0 || runner.pending() !== n) {
+    throw new Error(`${impl} at N=${n}: ${missing} put(s) got no job`);
   }
-  return { putNs, claimNs, heapBytes };
+  return bytes;
 }
 
 function median(values: readonly number[]): number {
@@ -240,9 +282,10 @@ function roundsFor(n: number): number {
 }
 
 function measure(impl: ImplName, n: number): Row {
+  const heapBytes = measureHeap(impl, n);
   const rounds: Round[] = [];
   const count = roundsFor(n);
-  for (let r = 0; r < count; r++) rounds.push(measureRound(impl, n));
+  for (let r = 0; r < count; r++) rounds.push(timeRound(impl, n));
   const putNs = median(rounds.map((round) => round.putNs));
   const claimNs = median(rounds.map((round) => round.claimNs));
   return {
@@ -250,7 +293,7 @@ function measure(impl: ImplName, n: number): Row {
     putRate: n / (putNs / 1e9),
     claimRate: n / (claimNs / 1e9),
     overallRate: (2 * n) / ((putNs + claimNs) / 1e9),
-    heapMB: median(rounds.map((round) => round.heapBytes)) / 1e6,
+    heapMB: heapBytes / 1e6,
     usPerCommand: (putNs + claimNs) / 1e3 / (2 * n),
   };
 }
@@ -272,7 +315,7 @@ function checkClaimOrder(impls: readonly ImplName[]): void {
 
 function warmUp(impls: readonly ImplName[]): void {
   for (const impl of impls) {
-    for (let r = 0; r < 3; r++) measureRound(impl, 10_000);
+    for (let r = 0; r < 3; r++) timeRound(impl, 10_000);
   }
 }
 
@@ -312,8 +355,8 @@ function judge(target: string, met: boolean | null, detail: string): Judgement {
   return { met, text: `${target}: ${word} (${detail})` };
 }
 
-function verdict(rows: readonly Row[]): string {
-  const core = (n: number) => rows.find((row) => row.impl === "core" && row.n === n);
+function verdict(rows: readonly Row[], impl: "core" | "fold"): string {
+  const core = (n: number) => rows.find((row) => row.impl === impl && row.n === n);
   const small = core(1_000);
   const large = core(1_000_000);
   const results = [
@@ -333,7 +376,7 @@ function verdict(rows: readonly Row[]): string {
   ];
   const met = results.filter((result) => result.met === true).length;
   const measured = results.filter((result) => result.met !== null).length;
-  return `targets (core): ${met} of 3 met, ${measured} measured - ` +
+  return `targets (${impl}): ${met} of 3 met, ${measured} measured - ` +
     results.map((result) => result.text).join("; ");
 }
 
@@ -344,12 +387,15 @@ function main(): void {
   const cpu = cpus()[0]?.model ?? "unknown cpu";
   const limitMB = getHeapStatistics().heap_size_limit / 2 ** 20;
   console.log(`chronoq core benchmark: put N jobs on queue "", then claim them all`);
-  console.log(`node ${process.version}, ${cpu}, heap limit ${limitMB.toFixed(0)} MiB`);
+  console.log(`node ${process.version}, ${cpu} x${cpus().length}, heap limit ` +
+    `${limitMB.toFixed(0)} MiB, load average ${loadavg()[0]!.toFixed(2)} at start`);
   console.log(`every ${HELD_EVERY}th job is held (beginAfter 1 µs after its put); ` +
     "times are distinct, made before timing");
-  console.log("cmds/s, µs/command: median of the rounds; heap MB (10^6 B): heap used after " +
-    "the puts,");
-  console.log("N jobs pending, put commands released, forced gc, minus heap used before");
+  console.log("cmds/s, µs/command: median of the timed rounds; heap MB (10^6 B), in an " +
+    "untimed round:");
+  console.log("heap used with the N jobs pending after the puts (put commands released, " +
+    "forced gc)");
+  console.log("minus heap used before them");
 
   checkClaimOrder(options.impls);
   warmUp(options.impls);
@@ -365,7 +411,9 @@ function main(): void {
     }
   }
   console.log("");
-  console.log(verdict(rows));
+  for (const impl of ["core", "fold"] as const) {
+    if (options.impls.includes(impl)) console.log(verdict(rows, impl));
+  }
 }
 
 main();

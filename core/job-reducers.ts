@@ -56,15 +56,17 @@ export function put(draft: Draft, fields: PutFields): Job {
     ? existing?.beginBy ?? queue.options.defaultBeginBy
     : parseDeadline(fields.beginBy);
 
-  const base: Job = existing ?? newJob(draft, {
-    id: fields.job, task: fields.task as string, args: (fields.args as Json[]) ?? [],
-    queue: queueName, location: { kind: "detached" }, beginAfter, beginBy,
-  });
-  const job: Job = { ...base, queue: queueName, beginAfter, beginBy, quotaNames: names,
-    holder: null, args: (fields.args as Json[] | undefined) ?? base.args };
-  const placed = draft.setJob({ ...job, location: enqueue(draft, queueName, job, beginAfter) });
+  // The job record is built once, after its place in the queue is known.
+  const seq = existing?.seq ?? draft.takeSeq();
+  const location = enqueue(draft, queueName, { id: fields.job, seq }, beginAfter);
+  const args = (fields.args as Json[] | undefined) ?? existing?.args ?? NO_ARGS;
+  const placed = draft.setJob(existing === undefined
+    ? newJob(draft, { id: fields.job, task: fields.task as string, args, queue: queueName,
+      location, beginAfter, beginBy, quotaNames: names, seq })
+    : { ...existing, queue: queueName, beginAfter, beginBy, quotaNames: names, holder: null,
+      args, location });
   if (beginAfter > draft.at) leaveQuotas(draft, placed);
-  else leaveQuotasNotNamed(draft, placed);
+  else if (existing !== undefined) leaveQuotasNotNamed(draft, placed);
   draft.emit({ type: "job/queued", job: placed.id, queue: queueName, task: placed.task });
   return placed;
 }
@@ -82,6 +84,8 @@ function checkPutAgain(draft: Draft, job: Job, task: unknown): void {
       `cannot put job '${job.id}': only a NEW job can be put, it is ${status}`);
   }
 }
+
+const NO_ARGS: readonly Json[] = Object.freeze([]);
 
 /** A deadline: a non-negative duration, or null for none. */
 export function parseDeadline(value: unknown): Micros | null {

@@ -43,6 +43,8 @@ export interface NewJobFields {
   readonly wraps?: JobId;
   readonly wrapperKind?: WrapperKind;
   readonly wrapperReason?: string;
+  /** The creation number, when the caller had to take it first (to place the job). */
+  readonly seq?: number;
 }
 
 // Shared by every new job until it changes them: a million queued jobs need no million
@@ -57,7 +59,7 @@ export function newJob(draft: Draft, fields: NewJobFields): Job {
     id: fields.id,
     task: fields.task,
     args: fields.args,
-    seq: draft.takeSeq(),
+    seq: fields.seq ?? draft.takeSeq(),
     queue: fields.queue,
     phase: "NEW",
     location: fields.location,

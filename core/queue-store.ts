@@ -11,7 +11,7 @@ import type {
 } from "./types.js";
 
 /** B+ tree node size: small nodes keep the copy made by each persistent update short. */
-const NODE_SIZE = 32;
+const NODE_SIZE = 16;
 
 export function compareHeld(a: HeldKey, b: HeldKey): number {
   if (a.beginAfter < b.beginAfter) return -1;
@@ -59,7 +59,9 @@ export function queueLength(queue: Queue): number {
 }
 
 /** Puts a job in the FIFO when it is due at `at`, else in the held index. */
-export function enqueue(draft: Draft, queueName: string, job: Job, beginAfter: Micros): Location {
+export function enqueue(
+  draft: Draft, queueName: string, job: Pick<Job, "id" | "seq">, beginAfter: Micros,
+): Location {
   const queue = draft.queue(queueName);
   if (beginAfter <= draft.at) {
     const key = draft.takePosition();
@@ -72,7 +74,9 @@ export function enqueue(draft: Draft, queueName: string, job: Job, beginAfter: M
 }
 
 /** Puts a job first in line (a retry "now"). */
-export function putBack(draft: Draft, queueName: string, job: Job, beginAfter: Micros): Location {
+export function putBack(
+  draft: Draft, queueName: string, job: Pick<Job, "id">, beginAfter: Micros,
+): Location {
   const queue = draft.queue(queueName);
   const key = draft.takePosition();
   draft.setQueue({ ...queue,

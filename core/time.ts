@@ -72,21 +72,36 @@ const SAFE_SECONDS_MAX = Math.floor(Number.MAX_SAFE_INTEGER / 1e6) - 1;
  * read in place, no regular expression, one bigint. Anything else takes the general path.
  */
 function parseCanonicalTime(text: string): Micros | undefined {
-  if (text.length !== 27 || text.charCodeAt(26) !== 90 /* Z */ || text[10] !== "T" ||
-      text[4] !== "-" || text[7] !== "-" || text[13] !== ":" || text[16] !== ":" ||
-      text[19] !== ".") {
+  if (text.length !== 27 || text.charCodeAt(26) !== 90 /* Z */ || text[19] !== ".") {
     return undefined;
+  }
+  const us = digits(text, 20, 6);
+  const secondsSinceEpoch = text.startsWith(lastSecondText) ? lastSecondValue
+    : canonicalSeconds(text);
+  if (us < 0 || secondsSinceEpoch < 0 || secondsSinceEpoch > SAFE_SECONDS_MAX) return undefined;
+  return BigInt(secondsSinceEpoch * 1e6 + us);
+}
+
+// Successive times share their date and second more often than not: read those once.
+let lastSecondText = "\u0000";
+let lastSecondValue = -1;
+
+/** Seconds since the epoch of `YYYY-MM-DDTHH:MM:SS` at the start of `text`, or -1. */
+function canonicalSeconds(text: string): number {
+  if (text[10] !== "T" || text[4] !== "-" || text[7] !== "-" || text[13] !== ":" ||
+      text[16] !== ":") {
+    return -1;
   }
   const y = digits(text, 0, 4), mo = digits(text, 5, 2), d = digits(text, 8, 2);
   const h = digits(text, 11, 2), mi = digits(text, 14, 2), s = digits(text, 17, 2);
-  const us = digits(text, 20, 6);
   if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 ||
-      s > 59 || us < 0) {
-    return undefined;
+      s > 59 || mi < 0 || h < 0 || s < 0) {
+    return -1;
   }
-  const secondsSinceEpoch = daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
-  if (secondsSinceEpoch > SAFE_SECONDS_MAX) return undefined;
-  return BigInt(secondsSinceEpoch * 1e6 + us);
+  const value = daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
+  lastSecondText = text.slice(0, 19);
+  lastSecondValue = value;
+  return value;
 }
 
 /** The number written by `count` decimal digits at `start`, or -1 when one is not a digit. */
