@@ -12,29 +12,11 @@ import { chromium } from "playwright-core";
 import { modelOfFile, renderHtml } from "../reports/index.js";
 import { runWorld } from "../sim/index.js";
 import { parseWorld } from "../sim/world.js";
+import { bigWorld } from "./worlds.js";
 
 const quick = process.argv.includes("--quick");
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-
-// TODO: import this from bench/sim.ts once it exports it (importing now would run its benches).
-function bigWorld(hours: number, jobs: number): object {
-  const processes = Array.from({ length: 8 }, (_, i) => ({
-    name: `p${i + 1}`,
-    clock: { offset: `${(i % 3) - 1}s`, driftPpm: (i % 5) * 20 - 40 },
-    agents: [{ name: "main", size: 3 }],
-  }));
-  return {
-    name: `Bench: eight dispatchers under faults (${hours}h, ${jobs} jobs)`,
-    seed: 1, duration: `${hours}h`, livenessBound: "1h",
-    intervals: { poll: "5s", ping: "30s", death: "60s" },
-    quotas: [{ name: "db", size: 4 }], processes,
-    workload: { jobs, window: `${hours}h`, taskTime: ["1s", "20s"], errorRate: 0.05,
-      quotaRate: 0.2, beginBy: null },
-    faults: { random: { crash: "1h", pause: "1h", clockJump: "2h", partition: "2h",
-      slowAppend: 0.01, failedAppend: 0.005, lostAck: 0.01 } },
-  };
-}
 
 function seconds(since: number): string {
   return ((performance.now() - since) / 1000).toFixed(2);
