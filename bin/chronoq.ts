@@ -130,6 +130,7 @@ program
   .option("--death-interval <duration>", "silence after which a dispatcher is dead (default 60s)")
   .option("--grace <duration>", "on SIGTERM, how long running jobs may take", "30s")
   .option("--json-logs", "log one JSON object per line")
+  .option("--verbose", "log every job's events, not only dispatchers and failures")
   .action((flags: WorkerFlags) => exitWith(() => workerCommand(flags)));
 
 program

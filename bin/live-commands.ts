@@ -4,7 +4,7 @@
 import type { AgentPlan } from "../core/dispatcher-machine.js";
 import { parseDuration } from "../core/index.js";
 import { systemClock } from "../live/clock.js";
-import { putJob, readState, summarise } from "../live/client.js";
+import { LogClient, putCommand as putCommandOf, summarise } from "../live/client.js";
 import { createLogger } from "../live/logger.js";
 import { openLog, resolveDb } from "../live/open-log.js";
 import { loadTaskModule } from "../live/tasks.js";
@@ -38,6 +38,7 @@ export interface WorkerFlags {
   readonly deathInterval?: string;
   readonly grace?: string;
   readonly jsonLogs?: boolean;
+  readonly verbose?: boolean;
 }
 
 function milliseconds(text: string | undefined, flag: string): number | undefined {
@@ -57,6 +58,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
     pingIntervalMs: milliseconds(flags.pingInterval, "--ping-interval"),
     deathIntervalMs: milliseconds(flags.deathInterval, "--death-interval"),
     logger: createLogger({ process: "worker", clock: systemClock, json: flags.jsonLogs }),
+    verbose: flags.verbose,
   });
   const graceMs = milliseconds(flags.grace, "--grace") ?? 30_000;
   const stop = () => void worker.stop(graceMs);
@@ -90,9 +92,9 @@ export async function putCommand(task: string, flags: PutFlags): Promise<number>
   if (!Array.isArray(args)) throw new UsageError("--args: expected a JSON list, e.g. '[1, 2]'");
   const store = await openLog(resolveDb(flags.db));
   try {
-    const result = await putJob(store, { task, args, job: flags.job, queue: flags.queue,
-      beginAfter: flags.beginAfter, beginBy: flags.beginBy, quotaNames: flags.quota },
-    systemClock.nowUs());
+    const result = await new LogClient(store).append(putCommandOf({ task, args, job: flags.job,
+      queue: flags.queue, beginAfter: flags.beginAfter, beginBy: flags.beginBy,
+      quotaNames: flags.quota }, systemClock.nowUs()));
     process.stdout.write(`${JSON.stringify(result.reply)}\n`);
     return typeof result.reply === "object" && result.reply !== null && "error" in result.reply
       ? 1 : 0;
@@ -104,7 +106,7 @@ export async function putCommand(task: string, flags: PutFlags): Promise<number>
 export async function statusCommand(flags: { db?: string; json?: boolean }): Promise<number> {
   const store = await openLog(resolveDb(flags.db));
   try {
-    const { state, position } = await readState(store);
+    const { state, position } = await new LogClient(store).state();
     const summary = summarise(state, position, systemClock.nowUs());
     process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : statusText(summary));
     return 0;

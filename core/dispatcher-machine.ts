@@ -70,6 +70,8 @@ export interface MachineLocal {
   /** The record's `activated` as set by this incarnation's own activate or reactivating ping. */
   readonly activatedAtUs: Micros | null;
   readonly lastPingSentUs: Micros | null;
+  /** When the armed timer fires, on this process's clock (null before the first). */
+  readonly timerAtUs: Micros | null;
   readonly pending: readonly PendingAppend[];
   readonly running: readonly RunningJob[];
   readonly finishing: readonly FinishingJob[];
@@ -114,7 +116,8 @@ export function initialLocal(config: MachineConfig): MachineLocal {
   if (config.pollIntervalUs <= 0n) throw new Error("chronoq: pollIntervalUs must be positive");
   return {
     config, phase: "joining", nextToken: 1, registered: false, activatedAtUs: null,
-    lastPingSentUs: null, pending: [], running: [], finishing: [], view: null, position: 0,
+    lastPingSentUs: null, timerAtUs: null, pending: [], running: [], finishing: [], view: null,
+    position: 0,
   };
 }
 
@@ -126,6 +129,7 @@ interface Work {
   registered: boolean;
   activatedAtUs: Micros | null;
   lastPingSentUs: Micros | null;
+  timerAtUs: Micros | null;
   pending: PendingAppend[];
   running: RunningJob[];
   finishing: FinishingJob[];
@@ -142,7 +146,8 @@ export function step(local: MachineLocal, input: MachineInput): Step {
   const work: Work = {
     config: local.config, phase: local.phase, nextToken: local.nextToken,
     registered: local.registered, activatedAtUs: local.activatedAtUs,
-    lastPingSentUs: local.lastPingSentUs, pending: [...local.pending],
+    lastPingSentUs: local.lastPingSentUs, timerAtUs: local.timerAtUs,
+    pending: [...local.pending],
     running: [...local.running], finishing: [...local.finishing], view: local.view,
     position: local.position, nowUs: input.nowUs, effects: [], claimable: false,
   };
@@ -155,13 +160,12 @@ function apply(work: Work, input: MachineInput): void {
     case "timer":
       expirePending(work);
       reconcile(work, true);
-      if ((work.phase as MachinePhase) !== "stopped") {
-        emit(work, { kind: "setTimer", delayUs: nextPollDelay(work) });
-      }
+      if ((work.phase as MachinePhase) !== "stopped") armTimer(work, nextPollDelay(work));
       return;
     case "log":
       absorbLog(work, input.position, input.state, input.entries);
-      return reconcile(work, false);
+      reconcile(work, false);
+      return wakeForDueJob(work);
     case "appended":
       work.pending = work.pending.map((p) =>
         (p.token === input.token ? { ...p, acked: true } : p));
@@ -184,7 +188,8 @@ function freeze(work: Work): MachineLocal {
   return {
     config: work.config, phase: work.phase, nextToken: work.nextToken,
     registered: work.registered, activatedAtUs: work.activatedAtUs,
-    lastPingSentUs: work.lastPingSentUs, pending: work.pending, running: work.running,
+    lastPingSentUs: work.lastPingSentUs, timerAtUs: work.timerAtUs, pending: work.pending,
+    running: work.running,
     finishing: work.finishing, view: work.view, position: work.position,
   };
 }
@@ -465,10 +470,29 @@ function dueCount(queue: Queue, nowUs: Micros, limit: number): number {
 /** The next poll comes after the poll interval, or sooner when a held job falls due. */
 function nextPollDelay(work: Work): Micros {
   const interval = work.config.pollIntervalUs;
-  const nextDue = work.view?.queues.get(work.config.queue)?.held.minKey()?.beginAfter;
-  if (nextDue === undefined || nextDue <= work.nowUs) return interval;
+  const nextDue = nextHeldDue(work);
+  if (nextDue === undefined) return interval;
   const untilDue = nextDue - work.nowUs;
   return untilDue < interval ? untilDue : interval;
+}
+
+/** The earliest time after now at which a held job falls due. */
+function nextHeldDue(work: Work): Micros | undefined {
+  const held = work.view?.queues.get(work.config.queue)?.held;
+  const after = held?.nextHigherPair({ beginAfter: work.nowUs, seq: Number.MAX_SAFE_INTEGER });
+  return after?.[0].beginAfter;
+}
+
+function armTimer(work: Work, delayUs: Micros): void {
+  work.timerAtUs = work.nowUs + delayUs;
+  emit(work, { kind: "setTimer", delayUs });
+}
+
+/** A job put for later, due before the armed timer, moves the timer forward. */
+function wakeForDueJob(work: Work): void {
+  if (work.phase !== "running" || work.timerAtUs === null) return;
+  const nextDue = nextHeldDue(work);
+  if (nextDue !== undefined && nextDue < work.timerAtUs) armTimer(work, nextDue - work.nowUs);
 }
 
 function startable(work: Work, job: Job): boolean {

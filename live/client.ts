@@ -1,5 +1,5 @@
-// What `chronoq put` and `chronoq status` do against a live log: put a job (append the
-// command, then fold the log up to it to learn the core's reply), and summarise the state
+// What clients of a live log do: append commands (puts, queue settings) and learn the core's
+// replies by folding the log up to them, and summarise the state for `chronoq status`
 // (queues, dispatchers alive or dead, agents, quotas, jobs by status).
 
 import { randomUUID } from "node:crypto";
@@ -20,16 +20,15 @@ export interface PutRequest {
   readonly quotaNames?: string[];
 }
 
-/** Appends a `job/put` and returns the core's reply to it (an error reply if refused). */
-export async function putJob(store: LogStore, request: PutRequest, nowUs: Micros) {
-  const command: Command = {
+/** The `job/put` command for a request; a job without an id gets a new UUID. */
+export function putCommand(request: PutRequest, nowUs: Micros): Command {
+  return {
     type: "job/put", at: formatTime(nowUs), queue: request.queue ?? "",
     job: request.job ?? randomUUID(), task: request.task, args: request.args ?? [],
     ...(request.beginAfter === undefined ? {} : { beginAfter: request.beginAfter }),
     ...(request.beginBy === undefined ? {} : { beginBy: request.beginBy }),
     ...(request.quotaNames === undefined ? {} : { quotaNames: request.quotaNames }),
   };
-  return appendAndRead(store, command);
 }
 
 export interface QueueSettings {
@@ -40,40 +39,76 @@ export interface QueueSettings {
   readonly interruptPolicy?: string;
 }
 
-/** Creates the queue if it is new, else changes its options; returns the core's reply. */
-export async function configureQueue(store: LogStore, settings: QueueSettings, nowUs: Micros) {
-  const queue = settings.queue ?? "";
-  const { state } = await readState(store);
-  const options = {
-    ...(settings.defaultBeginBy === undefined ? {} : { defaultBeginBy: settings.defaultBeginBy }),
-    ...(settings.interruptPolicy === undefined ? {}
-      : { interruptPolicy: settings.interruptPolicy }),
-  };
-  const type = state.queues.has(queue) ? "queue/configure" : "queue/create";
-  return appendAndRead(store, { type, at: formatTime(nowUs), queue, ...options });
+/** The result of an appended command: where it sits and what the core replied. */
+export interface Appended {
+  readonly position: number;
+  readonly reply: unknown;
 }
 
-/** Appends one command and folds the log up to it; returns its position and reply. */
-export async function appendAndRead(store: LogStore, command: Command) {
-  const { last } = await store.append([stamp(command, `client:${randomUUID()}`, 1)]);
-  const replica = new Replica(store);
-  await replica.load();
-  for (;;) {
-    const folded = await replica.catchUp();
-    const entry = folded.find((candidate) => candidate.position === last);
-    if (entry !== undefined) return { position: last, reply: presentReply(entry.reply) };
-    if (replica.position >= last) {
-      throw new Error(`position ${last} was folded into a snapshot before it was read`);
-    }
+/**
+ * A client of a log: appends commands and learns the core's replies by folding the log up to
+ * them. It keeps its replica between calls, so each call folds only what is new.
+ */
+export class LogClient {
+  private readonly replica: Replica;
+  private loaded = false;
+  private readonly origin = `client:${randomUUID()}`;
+  private nextToken = 1;
+
+  constructor(readonly store: LogStore) {
+    this.replica = new Replica(store);
   }
-}
 
-/** Reads the whole state as of now. */
-export async function readState(store: LogStore): Promise<{ state: State; position: number }> {
-  const replica = new Replica(store);
-  await replica.load();
-  await replica.catchUp();
-  return { state: replica.state, position: replica.position };
+  /** Appends the commands in one transaction; resolves with each one's reply, in order. */
+  async appendAll(commands: readonly Command[]): Promise<Appended[]> {
+    if (commands.length === 0) return [];
+    const stamped = commands.map((command) => stamp(command, this.origin, this.nextToken++));
+    const { first, last } = await this.store.append(stamped);
+    const replies = new Map<number, unknown>();
+    while (replies.size < commands.length) {
+      if (this.replica.position >= last) {
+        throw new Error(`positions ${first}..${last} were folded into a snapshot unread`);
+      }
+      for (const entry of await this.fold()) {
+        if (entry.position >= first && entry.position <= last) {
+          replies.set(entry.position, presentReply(entry.reply));
+        }
+      }
+    }
+    return commands.map((_, i) => ({ position: first + i, reply: replies.get(first + i) }));
+  }
+
+  async append(command: Command): Promise<Appended> {
+    return (await this.appendAll([command]))[0]!;
+  }
+
+  /** The state as of now. */
+  async state(): Promise<{ state: State; position: number }> {
+    await this.fold();
+    return { state: this.replica.state, position: this.replica.position };
+  }
+
+  /** Creates the queue if it is new, else changes its options. */
+  async configure(settings: QueueSettings, nowUs: Micros): Promise<Appended> {
+    const queue = settings.queue ?? "";
+    const { state } = await this.state();
+    const options = {
+      ...(settings.defaultBeginBy === undefined ? {}
+        : { defaultBeginBy: settings.defaultBeginBy }),
+      ...(settings.interruptPolicy === undefined ? {}
+        : { interruptPolicy: settings.interruptPolicy }),
+    };
+    const type = state.queues.has(queue) ? "queue/configure" : "queue/create";
+    return this.append({ type, at: formatTime(nowUs), queue, ...options });
+  }
+
+  private async fold() {
+    if (!this.loaded) {
+      await this.replica.load();
+      this.loaded = true;
+    }
+    return this.replica.catchUp();
+  }
 }
 
 export function summarise(state: State, position: number, nowUs: Micros) {

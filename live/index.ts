@@ -10,8 +10,7 @@
 import { formatTime, type Json, type State } from "../core/index.js";
 import { systemClock, type Clock } from "./clock.js";
 import {
-  appendAndRead, configureQueue, putJob, readState, summarise, type PutRequest,
-  type QueueSettings,
+  LogClient, putCommand, summarise, type Appended, type PutRequest, type QueueSettings,
 } from "./client.js";
 import type { LogStore } from "./log-store.js";
 import { openLog, resolveDb, type OpenLogOptions } from "./open-log.js";
@@ -26,14 +25,15 @@ export interface Chronoq {
   readonly store: LogStore;
   /** Puts a job; resolves with the core's reply (an `{ error }` reply if it was refused). */
   put(task: string, args?: Json[], options?: Omit<PutRequest, "task" | "args">):
-    Promise<{ position: number; reply: unknown }>;
-  configure(settings: QueueSettings): Promise<{ position: number; reply: unknown }>;
+    Promise<Appended>;
+  /** Puts many jobs in one transaction; one reply each, in order. */
+  putMany(requests: readonly PutRequest[]): Promise<Appended[]>;
+  configure(settings: QueueSettings): Promise<Appended>;
   /** Creates a quota of a queue (a job names it in `quotaNames`). */
-  createQuota(name: string, size: number, queue?: string):
-    Promise<{ position: number; reply: unknown }>;
+  createQuota(name: string, size: number, queue?: string): Promise<Appended>;
   /** Adds a callback job (a built-in task) that receives the job's result. */
   addCallback(job: string, callback: string, task: string, args?: Json[],
-    on?: "success" | "failure" | "always"): Promise<{ position: number; reply: unknown }>;
+    on?: "success" | "failure" | "always"): Promise<Appended>;
   /** Queues, dispatchers alive or dead, agents, quotas and job counts. */
   status(): Promise<Record<string, unknown>>;
   /** The folded state itself, for queries with core's functions. */
@@ -46,20 +46,25 @@ export async function connect(
 ): Promise<Chronoq> {
   const store = await openLog(resolveDb(db), options);
   const clock = options.clock ?? systemClock;
+  const client = new LogClient(store);
+  const at = () => formatTime(clock.nowUs());
   return {
     store,
-    put: (task, args = [], rest = {}) => putJob(store, { ...rest, task, args }, clock.nowUs()),
-    configure: (settings) => configureQueue(store, settings, clock.nowUs()),
-    createQuota: (name, size, queue = "") => appendAndRead(store,
-      { type: "quota/create", at: formatTime(clock.nowUs()), queue, name, size }),
-    addCallback: (job, callback, task, args = [], on = "always") => appendAndRead(store,
-      { type: "job/addCallback", at: formatTime(clock.nowUs()), job, callback, task, args, on }),
+    put: (task, args = [], rest = {}) =>
+      client.append(putCommand({ ...rest, task, args }, clock.nowUs())),
+    putMany: (requests) =>
+      client.appendAll(requests.map((request) => putCommand(request, clock.nowUs()))),
+    configure: (settings) => client.configure(settings, clock.nowUs()),
+    createQuota: (name, size, queue = "") =>
+      client.append({ type: "quota/create", at: at(), queue, name, size }),
+    addCallback: (job, callback, task, args = [], on = "always") =>
+      client.append({ type: "job/addCallback", at: at(), job, callback, task, args, on }),
     async status() {
-      const { state, position } = await readState(store);
+      const { state, position } = await client.state();
       return summarise(state, position, clock.nowUs());
     },
     async state() {
-      return (await readState(store)).state;
+      return (await client.state()).state;
     },
     close: () => store.close(),
   };

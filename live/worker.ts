@@ -31,7 +31,11 @@ export interface WorkerOptions {
   readonly deathIntervalMs?: number;
   /** How long a tail read waits for new entries before it looks again. */
   readonly tailWaitMs?: number;
+  /** A snapshot is taken after this many folded entries, at most once per interval. */
   readonly snapshotEvery?: number;
+  readonly snapshotIntervalMs?: number;
+  /** Log every event of the core, not only those about dispatchers and failures. */
+  readonly verbose?: boolean;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -41,10 +45,14 @@ export const WORKER_DEFAULTS = {
   pingIntervalMs: 30_000,
   deathIntervalMs: 60_000,
   tailWaitMs: 1000,
-  snapshotEvery: 10_000,
+  snapshotEvery: 50_000,
+  snapshotIntervalMs: 60_000,
 } as const;
 
 const MS = 1000n;
+
+/** Events logged without `verbose`: the life of dispatchers, and jobs that went wrong. */
+const QUIET_EVENTS = /^(dispatcher\/|agent\/|queue\/|job\/(failed|expired|reaped|retried))/;
 
 export class Worker {
   readonly dispatcher: string;
@@ -171,13 +179,20 @@ export class Worker {
   private async tail(): Promise<void> {
     const waitMs = this.options.tailWaitMs ?? WORKER_DEFAULTS.tailWaitMs;
     const snapshotEvery = this.options.snapshotEvery ?? WORKER_DEFAULTS.snapshotEvery;
+    const snapshotIntervalMs = this.options.snapshotIntervalMs ??
+      WORKER_DEFAULTS.snapshotIntervalMs;
+    // Encoding the state is the costliest thing a worker does: spread snapshots out in time.
+    let lastSnapshotMs = Date.now();
     while (this.running) {
       try {
         await this.options.store.waitForAppend(this.replica.position, waitMs);
         if (!this.running) return;
         const folded = await this.replica.catchUp();
         if (folded.length > 0) this.absorb(folded);
-        await this.replica.snapshotIfDue(snapshotEvery);
+        if (Date.now() - lastSnapshotMs >= snapshotIntervalMs &&
+            await this.replica.snapshotIfDue(snapshotEvery)) {
+          lastSnapshotMs = Date.now();
+        }
       } catch (error) {
         this.logger.log("worker/tailFailed", { message: (error as Error).message });
         await new Promise((resolve) => setTimeout(resolve, waitMs));
@@ -191,7 +206,9 @@ export class Worker {
       command: entry.command, reply: entry.reply, events: entry.events,
     }));
     for (const entry of folded) {
-      for (const { type, ...fields } of entry.events) this.logger.log(type, fields);
+      for (const { type, ...fields } of entry.events) {
+        if (this.options.verbose === true || QUIET_EVENTS.test(type)) this.logger.log(type, fields);
+      }
     }
     this.feed({ kind: "log", nowUs: this.now(), position: this.replica.position,
       state: this.replica.state, entries });
