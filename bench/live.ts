@@ -192,7 +192,7 @@ const dropSchema = (schema: string) =>
   withPg((client) => client.query(`drop schema if exists "${schema}" cascade`)).then(() => {});
 
 class ChronoqTarget implements Target {
-  readonly bulkApi = "LogStore.append";
+  readonly bulkApi = "putMany";
   private store: LogStore | null = null;
   private position = 0;
   private readonly finished = new Set<string>();
