@@ -3,12 +3,13 @@
 // quotas; the filter judges what would be handed out, so the wrapper, not the expired job.
 
 import { filterAccepts } from "./agents.js";
-import type { Draft } from "./draft.js";
+import { Draft } from "./draft.js";
 import { countWrapper, newJob, nextWrapperId } from "./lifecycle.js";
 import { dequeue, queueOrder } from "./queue-store.js";
 import { isFilled, joinQuotas } from "./quotas.js";
 import { SYSTEM_TASKS } from "./tasks.js";
-import type { Filter, Job, Location, Quota } from "./types.js";
+import type { Micros } from "./time.js";
+import type { Filter, Job, Location, Quota, State } from "./types.js";
 
 export type ClaimTarget =
   | { readonly kind: "detached" }
@@ -77,3 +78,28 @@ function handOut(draft: Draft, job: Job, queueName: string, target: ClaimTarget)
     agent: target.kind === "agent" ? target.agent : null });
   return draft.setJob({ ...job, location, holder, claims });
 }
+
+export interface ClaimPreview {
+  readonly filter: Filter | null;
+  /** The most claims to try for this claimer. */
+  readonly count: number;
+}
+
+/**
+ * How many of the given claims, made in order on this state at `at`, would hand out a job.
+ * A dispatcher asks before it appends claims, so that an agent whose filter or quotas leave
+ * nothing for it does not fill the log with claims that find nothing.
+ */
+export function previewClaims(
+  state: State, queueName: string, claimers: readonly ClaimPreview[], at: Micros,
+): number[] {
+  if (!state.queues.has(queueName)) return claimers.map(() => 0);
+  const draft = new Draft(state, at);
+  return claimers.map(({ filter, count }) => {
+    let found = 0;
+    while (found < count && claimFromQueue(draft, queueName, filter, DETACHED) !== null) found++;
+    return found;
+  });
+}
+
+const DETACHED: ClaimTarget = { kind: "detached" };

@@ -9,6 +9,7 @@
 // carries the process's own clock reading.
 
 import type { Command, HolderRef } from "./commands.js";
+import { previewClaims } from "./claim.js";
 import { isDead } from "./dispatchers.js";
 import type { Reduction, Reply } from "./reduce.js";
 
@@ -416,19 +417,24 @@ function reapEarly(work: Work): void {
 
 /** Fills each agent's free slots, but only while the folded queue has due jobs to hand out. */
 function claim(work: Work, dispatcher: Dispatcher): void {
-  if (dispatcher.activated === null) return;
-  const queue = work.view?.queues.get(work.config.queue);
-  const wanted = dispatcher.agents.reduce((sum, agent) => sum + agent.size, 0);
-  let available = queue === undefined ? 0 : dueCount(queue, work.nowUs, wanted);
-  for (const agent of dispatcher.agents) {
-    if (!work.config.agents.some((plan) => plan.name === agent.name)) continue;
-    const key = `claim:${agent.name}`;
-    const free = agent.size - agent.jobs.length - countPending(work, key);
-    for (let i = 0; i < free && available > 0; i++, available--) {
-      append(work, key, { type: "agent/claim", at: at(work), queue: work.config.queue,
-        dispatcher: dispatcher.uuid, agent: agent.name, start: true });
+  if (dispatcher.activated === null || work.view === null) return;
+  const queue = work.view.queues.get(work.config.queue);
+  if (queue === undefined || dueCount(queue, work.nowUs, 1) === 0) return;
+
+  // Each agent claims only what the folded state says its own filter and quotas would find,
+  // counting what the agents before it (and claims still in flight) take first.
+  const agents = dispatcher.agents.filter((agent) =>
+    work.config.agents.some((plan) => plan.name === agent.name));
+  const inFlight = agents.map((agent) => countPending(work, `claim:${agent.name}`));
+  const found = previewClaims(work.view, work.config.queue, agents.map((agent) => ({
+    filter: agent.filter, count: Math.max(0, agent.size - agent.jobs.length),
+  })), work.nowUs);
+  agents.forEach((agent, i) => {
+    for (let n = inFlight[i]!; n < found[i]!; n++) {
+      append(work, `claim:${agent.name}`, { type: "agent/claim", at: at(work),
+        queue: work.config.queue, dispatcher: dispatcher.uuid, agent: agent.name, start: true });
     }
-  }
+  });
 }
 
 /** Starts every job assigned to our agents that nobody here runs yet; re-checks ownership. */

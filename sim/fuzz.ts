@@ -69,6 +69,8 @@ interface Knobs {
   readonly twins: boolean;
   readonly retryInterrupted: boolean;
   readonly errorRate: number;
+  /** A filtered agent named before the general one (claims must reach both). */
+  readonly filteredAgent: boolean;
 }
 
 const knobs: fc.Arbitrary<Knobs> = fc.record({
@@ -88,6 +90,7 @@ const knobs: fc.Arbitrary<Knobs> = fc.record({
   twins: fc.boolean(),
   retryInterrupted: fc.boolean(),
   errorRate: fc.constantFrom(0, 0.3),
+  filteredAgent: fc.boolean(),
 });
 
 /** The world file a set of knobs stands for. */
@@ -99,7 +102,10 @@ export function worldFromKnobs(k: Knobs, canary: boolean, twins = true): object 
     // Siblings' clocks sit half the skew ahead or behind, so no two differ by more than it;
     // skew + ping + poll stays under the death interval, as liveness requires.
     clock: { offset: `${i === 0 ? 0 : (i % 2 === 0 ? 1 : -1) * Math.round(k.skewS / 2)}s` },
-    agents: [{ name: "main", size: k.agentSize }],
+    agents: k.filteredAgent
+      ? [{ name: "errors", size: 1, filter: { taskIn: ["throw"] } },
+        { name: "main", size: k.agentSize }]
+      : [{ name: "main", size: k.agentSize }],
   }));
   const random: { [key: string]: string | number } = {};
   if (k.crash) random.crash = "90s";

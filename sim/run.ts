@@ -166,6 +166,9 @@ export class SimWorld {
       if (PROBED_EVENTS.has(event.type)) {
         this.probe(event.reapedBy === undefined ? event.type : `${event.type}:byPing`);
       }
+      if (event.type === "job/claimed" && typeof event.agent === "string") {
+        this.probe(`claimed:${event.agent}`);
+      }
       if (event.type === "job/completed" && typeof event.job === "string") {
         this.outstanding.delete(event.job);
       }
