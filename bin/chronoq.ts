@@ -25,11 +25,23 @@ function exitWith(run: () => Promise<number>): Promise<void> {
   });
 }
 
+// A reader that goes away (`chronoq report ... --text | head`) is not an error of ours.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const program = new Command();
 program
   .name("chronoq")
   .description("A durable job queue whose behaviour is proved under failure.")
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors (a missing argument, an unknown option) exit 2, like any invalid input.
+  .exitOverride((error) => {
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  });
 
 program
   .command("run")
@@ -87,6 +99,11 @@ program
     if (flags.db !== undefined && flags.report !== undefined) {
       // TODO: export a production log as a trace so that it can be reported too.
       process.stderr.write("chronoq replay: --report needs a trace file, not --db\n");
+      process.exitCode = 2;
+      return;
+    }
+    if (flags.db !== undefined && trace !== undefined) {
+      process.stderr.write("chronoq replay: give a trace file or --db URL, not both\n");
       process.exitCode = 2;
       return;
     }

@@ -6,6 +6,7 @@ import { parseDuration } from "../core/index.js";
 import { systemClock } from "../live/clock.js";
 import { LogClient, putCommand as putCommandOf, summarise } from "../live/client.js";
 import { createLogger } from "../live/logger.js";
+import type { LogStore } from "../live/log-store.js";
 import { openLog, resolveDb } from "../live/open-log.js";
 import { loadTaskModule } from "../live/tasks.js";
 import { Worker } from "../live/worker.js";
@@ -49,9 +50,16 @@ function milliseconds(text: string | undefined, flag: string): number | undefine
 }
 
 export async function workerCommand(flags: WorkerFlags): Promise<number> {
+  const agents = (flags.agent ?? ["main:3"]).map(parseAgentSpec);
+  const names = agents.map((agent) => agent.name);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice !== undefined) throw new UsageError(`--agent: '${twice}' is named twice`);
+  if (flags.dispatcher !== undefined && flags.dispatcher.trim() === "") {
+    throw new UsageError("--dispatcher: must not be empty");
+  }
   const tasks = await loadTaskModule(flags.tasks);
   const store = await openLog(resolveDb(flags.db));
-  const agents = (flags.agent ?? ["main:3"]).map(parseAgentSpec);
+  await ensureQueue(store, flags.queue ?? "");
   const worker = new Worker({
     store, tasks, agents, queue: flags.queue, dispatcher: flags.dispatcher,
     pollIntervalMs: milliseconds(flags.pollInterval, "--poll-interval"),
@@ -67,7 +75,19 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
   await worker.start();
   await worker.stopped;
   await store.close();
-  return 0;
+  // A task still running past the grace period must not keep a stopped worker alive.
+  process.exit(0);
+}
+
+/** A worker serves a queue that exists: a new queue name is created with default options. */
+async function ensureQueue(store: LogStore, queue: string): Promise<void> {
+  const client = new LogClient(store);
+  const { state } = await client.state();
+  if (state.queues.has(queue)) return;
+  const { reply } = await client.configure({ queue }, systemClock.nowUs());
+  if (typeof reply === "object" && reply !== null && "error" in reply) {
+    throw new UsageError(`--queue '${queue}': ${JSON.stringify(reply)}`);
+  }
 }
 
 export interface PutFlags {

@@ -18,9 +18,17 @@ export interface SimFlags {
 
 function seedOf(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
-  const seed = Number(text);
-  if (!Number.isSafeInteger(seed)) throw new WorldError(flag, `'${text}' is not a whole number`);
+  const seed = /^-?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(seed)) {
+    throw new WorldError(flag, `'${text}' is not a whole number between -2^53 and 2^53`);
+  }
   return seed;
+}
+
+function countOf(text: string | undefined, flag: string): number | undefined {
+  const count = seedOf(text, flag);
+  if (count !== undefined && count < 1) throw new WorldError(flag, "must be at least 1");
+  return count;
 }
 
 /** Runs a command body, mapping invalid worlds and traces to exit 2. */
@@ -81,7 +89,7 @@ export interface FuzzFlags {
 
 export function fuzzCommand(flags: FuzzFlags): number {
   return guarded(() => {
-    const seeds = seedOf(flags.seeds, "--seeds") ?? 200;
+    const seeds = countOf(flags.seeds, "--seeds") ?? 200;
     const seed = seedOf(flags.seed, "--seed") ?? 1;
     process.stdout.write(`seed ${seed}\n`);
     const bar = progressBar();
@@ -142,11 +150,16 @@ function progressBar() {
 export function replayCommand(trace: string, report?: string): number {
   return guarded(() => {
     const result = replayTrace(trace);
+    if (result.folded === 0) throw new TraceError(0, `${trace} holds no folded command`);
     if (report !== undefined) {
       reportTrace(trace, { report, name: trace, reproduce: `chronoq replay ${trace}`,
         quiet: true });
     }
     process.stdout.write(`seed ${result.seed ?? "none"}\n`);
+    if (result.ok && result.expected === null) {
+      process.stdout.write("warning: the trace records no final digest (cut short?); " +
+        "only its replies were checked\n");
+    }
     if (result.ok) {
       process.stdout.write(`OK ${result.folded} commands re-folded; state digest ` +
         `${result.digest}${result.expected === null ? "" : " matches the trace"}\n`);
@@ -173,7 +186,7 @@ export async function replayLogCommand(db: string | undefined, every: string | u
       position = batch[batch.length - 1]!.position;
     }
     process.stdout.write(`seed none (a production log from ${store.description})\n`);
-    const result = checkLog(entries, seedOf(every, "--invariant-every") ?? 1);
+    const result = checkLog(entries, countOf(every, "--invariant-every") ?? 1);
     if (result.ok) {
       process.stdout.write(`PASS ${result.folded} commands folded, every check held; state ` +
         `digest ${result.digest}\n`);

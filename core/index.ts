@@ -16,7 +16,8 @@ export { isDead } from "./dispatchers.js";
 export { queueJobIds, queueLength } from "./queue-store.js";
 export { isBuiltInTask, isSystemTask, runBuiltInTask } from "./tasks.js";
 export {
-  formatDuration, formatTime, isDurationText, parseDuration, parseTime, type Micros,
+  checkTimeRange, formatDuration, formatTime, isDurationText, parseDuration, parseTime,
+  type Micros,
 } from "./time.js";
 export type * from "./types.js";
 export { decodeState, encodeState, SnapshotFormatError, stateDigest } from "./snapshot.js";

@@ -40,6 +40,10 @@ export function put(draft: Draft, fields: PutFields): Job {
   const existing = draft.job(fields.job);
   if (existing !== undefined) {
     checkPutAgain(draft, existing, fields.task);
+  } else if (fields.task === undefined) {
+    // `put` with an id alone puts a known job again; this one is not (or no longer) known.
+    throw new Rejection("unknown-job",
+      `no job '${fields.job}' is known; a new job needs a task name`);
   } else if (typeof fields.task !== "string" || fields.task === "") {
     throw new Rejection("invalid-argument", `task: a new job '${fields.job}' needs a task name`);
   }

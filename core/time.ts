@@ -50,14 +50,22 @@ export function parseTime(text: unknown, field: string): Micros {
 
   const y = Number(year), mo = Number(month), d = Number(day);
   const h = Number(hour ?? 0), mi = Number(minute ?? 0), s = Number(second ?? 0);
-  if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 ||
+  if (y < 1) {
+    throw new Rejection("invalid-argument", `${field}: '${text}' is out of range (years 0001 ` +
+      "to 9999)");
+  }
+  if (!validOffset(offset)) {
+    throw new Rejection("invalid-argument", `${field}: '${text}' has an impossible UTC offset`);
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 ||
       s > 59) {
     throw new Rejection("invalid-argument", `${field}: '${text}' is not a valid calendar time`);
   }
 
   const seconds = daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
   const micros = fraction === undefined ? 0 : Number(fraction.padEnd(6, "0"));
-  const value = BigInt(seconds - offsetSeconds(offset)) * US_PER_SECOND + BigInt(micros);
+  const value = checkTimeRange(
+    BigInt(seconds - offsetSeconds(offset)) * US_PER_SECOND + BigInt(micros), field);
   lastParsedText = text;
   lastParsedValue = value;
   return value;
@@ -211,6 +219,25 @@ function big(part: string | undefined): bigint {
 
 function pad(n: number, width: number): string {
   return String(n).padStart(width, "0");
+}
+
+/** Offsets run from -23:59 to +23:59. */
+function validOffset(offset: string): boolean {
+  if (offset === "Z") return true;
+  const digits = offset.slice(1).replace(":", "");
+  return Number(digits.slice(0, 2)) <= 23 && Number(digits.slice(2, 4)) <= 59;
+}
+
+/** The first and last microsecond of the years 0001 to 9999, the range of chronoq's times. */
+export const TIME_MIN_US = -62_135_596_800_000_000n;
+export const TIME_MAX_US = 253_402_300_799_999_999n;
+
+/** Rejects a time outside the years 0001 to 9999 (say, a clock advanced too far). */
+export function checkTimeRange(at: Micros, field: string): Micros {
+  if (at < TIME_MIN_US || at > TIME_MAX_US) {
+    throw new Rejection("invalid-argument", `${field}: the time leaves the years 0001 to 9999`);
+  }
+  return at;
 }
 
 function offsetSeconds(offset: string): number {

@@ -5,7 +5,7 @@
 // quota names belong, a negative deadline) are left for the core, so they fail one step.
 
 import { readFileSync } from "node:fs";
-import { isDurationText, parseTime, Rejection } from "../core/index.js";
+import { isDurationText, parseQueueOptions, parseTime, Rejection } from "../core/index.js";
 
 export interface ScriptStep {
   readonly do: string;
@@ -124,6 +124,20 @@ function checkQueues(file: string, queues: unknown): void {
         (typeof beginBy !== "string" || !isDurationText(beginBy))) {
       throw new InvalidScenario(file, `${where}.defaultBeginBy`,
         `expected a duration such as "1h" or null, got ${JSON.stringify(beginBy)}`);
+    }
+    for (const key of Object.keys(options)) {
+      if (key !== "defaultBeginBy" && key !== "interruptPolicy") {
+        throw new InvalidScenario(file, `${where}.${key}`,
+          "unknown queue option (defaultBeginBy or interruptPolicy)");
+      }
+    }
+    try {
+      parseQueueOptions(options);
+    } catch (error) {
+      if (!(error instanceof Rejection)) throw error;
+      const field = error.message.startsWith("interruptPolicy") ? "interruptPolicy"
+        : "defaultBeginBy";
+      throw new InvalidScenario(file, `${where}.${field}`, error.message);
     }
   }
 }

@@ -6,8 +6,8 @@
 // script run can be replayed and reported like a simulated one.
 
 import {
-  describeAgent, describeDispatcher, describeJob, describeQuota, formatTime, initialState,
-  listQueue, parseDuration, parseTime, presentReply, reduce, Rejection, stateDigest,
+  checkTimeRange, describeAgent, describeDispatcher, describeJob, describeQuota, formatTime,
+  initialState, listQueue, parseDuration, parseTime, presentReply, reduce, Rejection, stateDigest,
   type Command, type Event, type Micros, type State,
 } from "../core/index.js";
 import { matchesExpectation } from "./expectations.js";
@@ -123,7 +123,7 @@ function query(session: Session, step: ScriptStep): unknown {
       session.now = parseTime(step.to, "to");
       return { now: formatTime(session.now) };
     case "advance":
-      session.now += parseDuration(step.by, "by");
+      session.now = checkTimeRange(session.now + parseDuration(step.by, "by"), "by");
       return { now: formatTime(session.now) };
     case "list":
       return listQueue(state, queue);

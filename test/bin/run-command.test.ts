@@ -67,6 +67,18 @@ describe("chronoq run", () => {
     expect(result.stderr).toContain("not valid JSON");
   });
 
+  it("exits 2 on invalid queue options, naming the field", () => {
+    const file = scenarioFile({ start: START, queues: { "": { interruptPolicy: "sometimes" } },
+      steps: [] });
+    const result = chronoq("run", file);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('queues[""].interruptPolicy');
+  });
+
+  it("exits 2 when no file is given", () => {
+    expect(chronoq("run").status).toBe(2);
+  });
+
   it("documents itself", () => {
     const result = chronoq("run", "--help");
     expect(result.status).toBe(0);

@@ -56,7 +56,8 @@ describe("job/put", () => {
     const h = new Harness();
     h.put("j1");
 
-    h.reject({ type: "job/put", job: "j2" }, "invalid-argument");
+    // An id alone puts a known job again; for an unknown id the contract says unknown-job.
+    h.reject({ type: "job/put", job: "j2" }, "unknown-job");
     h.reject({ type: "job/put", job: "", task: "value" }, "invalid-argument");
     h.reject({ type: "job/put", job: "j2", task: "value", beginAfter: "soon" },
       "invalid-argument");

@@ -109,6 +109,33 @@ describe("steps", () => {
     expect(runScript(script).failed).toBe(0);
   });
 
+  it("puts an unknown job by id alone as unknown-job", () => {
+    const script = validateScript("t.json", {
+      start, steps: [{ do: "put", job: "ghost", expect: { error: "unknown-job" } }],
+    });
+    expect(runScript(script).failed).toBe(0);
+  });
+
+  it("compares task results exactly, not as times or durations", () => {
+    const script = validateScript("t.json", {
+      start, steps: [
+        { do: "put", job: "a", task: "value", args: ["1h"] },
+        { do: "claim" },
+        { do: "run", job: "a", expect: { result: "PT1H" } },
+      ],
+    });
+    expect(runScript(script).steps[2]!.ok).toBe(false);
+  });
+
+  it("refuses to move the clock past the year 9999", () => {
+    const script = validateScript("t.json", {
+      start: "9999-12-31T23:59:59.999999Z",
+      steps: [{ do: "advance", by: "1us", expect: { error: "invalid-argument" } },
+        { do: "setNow", to: "2006-02-10T10:00:00+25:00", expect: { error: "invalid-argument" } }],
+    });
+    expect(runScript(script).failed).toBe(0);
+  });
+
   it("starts a file without start at the Unix epoch", () => {
     const script = validateScript("t.json", {
       steps: [{ do: "put", job: "a", task: "value",
