@@ -473,13 +473,21 @@ function dueCount(queue: Queue, nowUs: Micros, limit: number): number {
   return count;
 }
 
-/** The next poll comes after the poll interval, or sooner when a held job falls due. */
+/**
+ * The next poll comes after the poll interval, or sooner when a held job falls due or a
+ * ping is due (pings are sent by polls, so a poll interval above the ping interval would
+ * otherwise stretch it, and with it how soon a dead sibling is noticed).
+ */
 function nextPollDelay(work: Work): Micros {
-  const interval = work.config.pollIntervalUs;
+  let delay = work.config.pollIntervalUs;
   const nextDue = nextHeldDue(work);
-  if (nextDue === undefined) return interval;
-  const untilDue = nextDue - work.nowUs;
-  return untilDue < interval ? untilDue : interval;
+  if (nextDue !== undefined && nextDue - work.nowUs < delay) delay = nextDue - work.nowUs;
+  const lastPing = work.lastPingSentUs;
+  if (lastPing !== null && lastPing <= work.nowUs) {
+    const untilPing = lastPing + work.config.pingIntervalUs - work.nowUs;
+    if (untilPing > 0n && untilPing < delay) delay = untilPing;
+  }
+  return delay;
 }
 
 /** The earliest time after now at which a held job falls due. */
