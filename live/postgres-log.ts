@@ -169,31 +169,58 @@ class PostgresLog implements LogStore {
     this.checkOpen();
     if (commands.length === 0) throw new LogStoreError(`${this.description}: empty append`);
     const texts = commands.map(encodeCommand);
-    const result = await inTransaction(this.pool, async (client) => {
-      await client.query("select pg_advisory_xact_lock($1, hashtext($2))",
-        [APPEND_LOCK_CLASS, this.schema]);
-      return this.insert(client, texts);
-    });
+    const result = await this.inOneRoundTrip(texts);
     this.waiters.notify(result.last);
     return result;
   }
 
-  /** One statement: number the batch after the head, insert it, and queue the notification. */
-  private async insert(client: pg.PoolClient, texts: readonly string[]): Promise<AppendResult> {
-    const result = await client.query(`
+  /**
+   * The whole append transaction (begin, lock, numbered insert with its notification,
+   * commit) goes to the server as one multi-statement query: one round trip instead of four.
+   * Each statement still runs with its own snapshot, so the insert reads the head after the
+   * lock, as READ COMMITTED promises. Values are inlined as escaped literals, since a query
+   * of several statements takes no parameters.
+   */
+  private async inOneRoundTrip(texts: readonly string[]): Promise<AppendResult> {
+    const client = await this.pool.connect();
+    let failure: Error | undefined;
+    try {
+      const batch = `array[${texts.map((text) => client.escapeLiteral(text)).join(",")}]::text[]`;
+      const results = await client.query(`
+        begin isolation level read committed;
+        select pg_advisory_xact_lock(${APPEND_LOCK_CLASS}, hashtext(
+          ${client.escapeLiteral(this.schema)}));
+        ${this.insertStatement(batch, client.escapeLiteral(this.channel))};
+        commit;`) as unknown as pg.QueryResult[];
+      return this.positionsOf(results[2]!, texts.length);
+    } catch (error) {
+      failure = error as Error;
+      await client.query("rollback").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release(failure);
+    }
+  }
+
+  /** Numbers the batch after the head, inserts it, and queues the notification. */
+  private insertStatement(batch: string, channel: string): string {
+    return `
       with head as (select coalesce(max(position), 0) as position from ${this.table}),
       inserted as (
         insert into ${this.table} (position, command)
         select head.position + batch.ordinality, batch.command
-        from head, unnest($1::text[]) with ordinality as batch(command, ordinality)
+        from head, unnest(${batch}) with ordinality as batch(command, ordinality)
         returning position)
       select min(position) as first, max(position) as last,
-             pg_notify($2, max(position)::text) as notified
-      from inserted`, [texts, this.channel]);
+             pg_notify(${channel}, max(position)::text) as notified
+      from inserted`;
+  }
+
+  private positionsOf(result: pg.QueryResult, count: number): AppendResult {
     const row = result.rows[0];
     const first = toPosition(row.first), last = toPosition(row.last);
-    if (last - first + 1 !== texts.length) {
-      throw new LogStoreError(`${this.description}: appended ${texts.length} commands at ` +
+    if (last - first + 1 !== count) {
+      throw new LogStoreError(`${this.description}: appended ${count} commands at ` +
         `${first}..${last}`);
     }
     return { first, last };
