@@ -339,8 +339,11 @@ function reconcile(work: Work, poll: boolean): void {
     if (poll && !work.registered && !hasPending(work, "register")) register(work);
     return;
   }
+  // Joining and installing agents go on as soon as the log shows the last step landed (a
+  // fold with events), not a poll later; a refused command folds without events.
+  const moved = poll || work.claimable;
   if (work.phase === "joining") {
-    if (poll) join(work, dispatcher);
+    if (moved) join(work, dispatcher);
     return;
   }
 
@@ -350,12 +353,10 @@ function reconcile(work: Work, poll: boolean): void {
     work.activatedAtUs = null;
     return;
   }
-  if (poll) {
-    installAgents(work, dispatcher);
-    maybePing(work, dispatcher);
-  }
+  if (moved) installAgents(work, dispatcher);
+  if (poll) maybePing(work, dispatcher);
   // Claims follow the log as well as the poll, so a job put now is not left for a poll.
-  if (poll || work.claimable) claim(work, dispatcher);
+  if (moved) claim(work, dispatcher);
   startAssigned(work, dispatcher);
 }
 
