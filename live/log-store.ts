@@ -216,7 +216,12 @@ export class AppendWaiters {
     private readonly pollIntervalMs: number,
   ) {}
 
-  wait(afterPosition: number, timeoutMs: number): Promise<number> {
+  /**
+   * `pollNow`: read the head at once, for an append that may have committed between the
+   * caller's last read and this wait. A store whose notifications are live passes false:
+   * they already keep the known head current, and a poll follows after the interval anyway.
+   */
+  wait(afterPosition: number, timeoutMs: number, pollNow = true): Promise<number> {
     if (this.closed || this.knownHead > afterPosition) return Promise.resolve(this.knownHead);
     const promise = new Promise<number>((resolve) => {
       const delayMs = Math.max(0, Math.min(timeoutMs, TIMER_MAX_MS));
@@ -225,8 +230,12 @@ export class AppendWaiters {
       };
       this.waiting.add(waiter);
     });
-    // An append may have committed between the caller's last read and this wait.
-    void this.poll();
+    if (pollNow) {
+      void this.poll();
+    } else if (this.pollTimer === null) {
+      this.pollTimer = setTimeout(() => void this.poll(), this.pollIntervalMs);
+      this.pollTimer.unref();
+    }
     return promise;
   }
 

@@ -249,7 +249,7 @@ class PostgresLog implements LogStore {
   async waitForAppend(afterPosition: number, timeoutMs: number): Promise<number> {
     this.checkOpen();
     await this.startListener().catch(() => undefined);
-    return this.waiters.wait(afterPosition, timeoutMs);
+    return this.waiters.wait(afterPosition, timeoutMs, this.listener === null);
   }
 
   async saveSnapshot(position: number, state: string): Promise<void> {
@@ -326,6 +326,8 @@ class PostgresLog implements LogStore {
       return;
     }
     this.listener = client;
+    // Appends that committed before LISTEN took effect sent no notification to us.
+    this.waiters.notify(await this.head());
   }
 
   private checkOpen(): void {
