@@ -74,7 +74,8 @@ export function unregister(draft: Draft, queueName: string, uuid: unknown): Disp
 export function activate(draft: Draft, queueName: string, uuid: unknown): Dispatcher {
   const dispatcher = requireDispatcher(draft.queue(queueName), uuid);
   if (dispatcher.activated !== null) {
-    throw new Rejection("already-activated", `dispatcher '${dispatcher.uuid}' is already activated`);
+    throw new Rejection("already-activated",
+      `dispatcher '${dispatcher.uuid}' is already activated`);
   }
   reapAgents(draft, queueName, dispatcher.uuid, dispatcher.uuid);
   const activated = updateDispatcher(draft, queueName, dispatcher.uuid,

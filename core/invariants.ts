@@ -54,7 +54,9 @@ function collectPlaces(state: State, report: Report): Map<JobId, string[]> {
     else list.push(place);
   };
   for (const [name, queue] of state.queues.entries()) {
-    for (const [key, entry] of queue.putback.entries()) add(entry.job, `queue:${name}:putback:${key}`);
+    for (const [key, entry] of queue.putback.entries()) {
+      add(entry.job, `queue:${name}:putback:${key}`);
+    }
     for (const [key, entry] of queue.fifo.entries()) add(entry.job, `queue:${name}:fifo:${key}`);
     for (const [key, id] of queue.held.entries()) {
       add(id, `held:${name}:${key.beginAfter}:${key.seq}`);

@@ -232,7 +232,8 @@ export function runCallback(draft: Draft, callback: Job, parentOutcome: Outcome)
   const side = callback.callbackSide;
   if (expired) {
     outcome = { ok: false, failure: { kind: "AbortedError", message: "deadline passed" } };
-  } else if ((side === "success" && !parentOutcome.ok) || (side === "failure" && parentOutcome.ok)) {
+  } else if ((side === "success" && !parentOutcome.ok) ||
+      (side === "failure" && parentOutcome.ok)) {
     // The side not chosen passes the parent's value through untouched (reference B7, fixed).
     outcome = parentOutcome;
   } else {

@@ -37,7 +37,9 @@ export function describeJob(state: State, id: string): Reply {
   };
   if (job.wraps !== undefined) reply.wraps = job.wraps;
   if (job.failure !== undefined) reply.failure = job.failure;
-  else if (job.phase === "CALLBACKS" || job.phase === "COMPLETED") reply.result = job.result ?? null;
+  else if (job.phase === "CALLBACKS" || job.phase === "COMPLETED") {
+    reply.result = job.result ?? null;
+  }
   if (job.holder !== null) reply.holder = job.holder;
   if (job.callbacks.length > 0) reply.callbacks = job.callbacks;
   return reply;

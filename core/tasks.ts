@@ -11,7 +11,8 @@ export type TaskOutcome =
 type Task = (args: readonly Json[]) => TaskOutcome;
 
 const ok = (value: Json): TaskOutcome => ({ ok: true, value });
-const fail = (kind: string, message: string): TaskOutcome => ({ ok: false, failure: { kind, message } });
+const fail = (kind: string, message: string): TaskOutcome =>
+  ({ ok: false, failure: { kind, message } });
 
 function twoNumbers(name: string, apply: (a: number, b: number) => TaskOutcome): Task {
   return (args) => {

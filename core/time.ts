@@ -15,8 +15,9 @@ const US_PER_MINUTE = 60n * US_PER_SECOND;
 const US_PER_HOUR = 60n * US_PER_MINUTE;
 const US_PER_DAY = 24n * US_PER_HOUR;
 
-const TIME_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const DATE_PART = String.raw`(\d{4})-(\d{2})-(\d{2})`;
+const CLOCK_PART = String.raw`(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?`;
+const TIME_PATTERN = new RegExp(`^${DATE_PART}${CLOCK_PART}(Z|[+-]\\d{2}:?\\d{2})?$`);
 
 // Commands issued in a row often carry the same time text; parsing it once saves work on the
 // hot path of the simulator without changing any result.
@@ -139,7 +140,8 @@ export function formatTime(at: Micros): string {
     `${pad(Math.floor(inDay / 60) % 60, 2)}:${pad(inDay % 60, 2)}.${pad(Number(micros), 6)}Z`;
 }
 
-const SHORT_DURATION = /^(-)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?(?:(\d+)us)?$/;
+const SHORT_DURATION =
+  /^(-)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?(?:(\d+)us)?$/;
 const ISO_DURATION =
   /^(-)?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:[.,](\d{1,6}))?S)?)?$/;
 

@@ -148,7 +148,8 @@ function takeEvents(session: Session, prefix: unknown): unknown {
   }
   const events = session.pendingEvents;
   session.pendingEvents = [];
-  return { events: prefix === undefined ? events : events.filter((e) => e.type.startsWith(prefix)) };
+  return { events: prefix === undefined ? events
+    : events.filter((event) => event.type.startsWith(prefix)) };
 }
 
 function command(session: Session, step: ScriptStep): unknown {
