@@ -113,13 +113,22 @@ async function migrate(pool: pg.Pool, schema: string, where: string): Promise<vo
 async function inTransaction<T>(
   pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
-  let failure: Error | undefined;
-  try {
+  return withClient(pool, async (client) => {
     await client.query("begin isolation level read committed");
     const result = await work(client);
     await client.query("commit");
     return result;
+  });
+}
+
+/** Runs `work` on a pooled client; on failure rolls back whatever transaction it left open. */
+async function withClient<T>(
+  pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  try {
+    return await work(client);
   } catch (error) {
     failure = error as Error;
     await client.query("rollback").catch(() => undefined);
@@ -181,10 +190,8 @@ class PostgresLog implements LogStore {
    * lock, as READ COMMITTED promises. Values are inlined as escaped literals, since a query
    * of several statements takes no parameters.
    */
-  private async inOneRoundTrip(texts: readonly string[]): Promise<AppendResult> {
-    const client = await this.pool.connect();
-    let failure: Error | undefined;
-    try {
+  private inOneRoundTrip(texts: readonly string[]): Promise<AppendResult> {
+    return withClient(this.pool, async (client) => {
       const batch = `array[${texts.map((text) => client.escapeLiteral(text)).join(",")}]::text[]`;
       const results = await client.query(`
         begin isolation level read committed;
@@ -193,13 +200,7 @@ class PostgresLog implements LogStore {
         ${this.insertStatement(batch, client.escapeLiteral(this.channel))};
         commit;`) as unknown as pg.QueryResult[];
       return this.positionsOf(results[2]!, texts.length);
-    } catch (error) {
-      failure = error as Error;
-      await client.query("rollback").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release(failure);
-    }
+    });
   }
 
   /** Numbers the batch after the head, inserts it, and queues the notification. */
