@@ -124,7 +124,7 @@ export async function putCommand(task: string, flags: PutFlags): Promise<number>
 }
 
 export async function statusCommand(flags: { db?: string; json?: boolean }): Promise<number> {
-  const store = await openLog(resolveDb(flags.db));
+  const store = await openLog(resolveDb(flags.db), { mustExist: true });
   try {
     const { state, position } = await new LogClient(store).state();
     const summary = summarise(state, position, systemClock.nowUs());

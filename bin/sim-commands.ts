@@ -172,7 +172,7 @@ export function replayCommand(trace: string, report?: string): number {
 
 /** Folds a production log in the simulator and runs its checkers. */
 export async function replayLogCommand(db: string | undefined, every: string | undefined) {
-  const store = await openLog(resolveDb(db));
+  const store = await openLog(resolveDb(db), { mustExist: true });
   try {
     const entries = [];
     for (let position = 0; ;) {

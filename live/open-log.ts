@@ -3,8 +3,9 @@
 // A PostgreSQL URL may carry `?schema=NAME` to pick the schema holding chronoq's tables; it is
 // taken off the URL before `pg` sees it.
 
-import type { LogStore } from "./log-store.js";
-import { openPostgresLog, type PostgresLogOptions } from "./postgres-log.js";
+import { existsSync } from "node:fs";
+import { LogStoreError, type LogStore } from "./log-store.js";
+import { describeUrl, openPostgresLog, type PostgresLogOptions } from "./postgres-log.js";
 import { openSqliteLog, type SqliteLogOptions } from "./sqlite-log.js";
 
 export const DEFAULT_DB = "./chronoq.db";
@@ -14,6 +15,8 @@ export type LogTarget =
   | { readonly kind: "postgres"; readonly url: string; readonly schema?: string };
 
 export interface OpenLogOptions {
+  /** Refuse to create a SQLite file that is not there (for commands that only read). */
+  readonly mustExist?: boolean;
   readonly pollIntervalMs?: number;
   readonly busyTimeoutMs?: number;
   readonly synchronous?: SqliteLogOptions["synchronous"];
@@ -37,12 +40,24 @@ export function parseLogTarget(db: string): LogTarget {
   return { kind: "postgres", url: url.toString(), schema };
 }
 
-export function openLog(db: string, options: OpenLogOptions = {}): Promise<LogStore> {
+export async function openLog(db: string, options: OpenLogOptions = {}): Promise<LogStore> {
   const target = parseLogTarget(db);
-  if (target.kind === "sqlite") {
-    return openSqliteLog({ path: target.path, ...options });
+  try {
+    if (target.kind === "sqlite") {
+      if (options.mustExist === true && !existsSync(target.path)) {
+        throw new LogStoreError("no database file there (check the path or CHRONOQ_DB)");
+      }
+      return await openSqliteLog({ path: target.path, ...options });
+    }
+    const postgres: PostgresLogOptions = { ...options, url: target.url };
+    return await openPostgresLog(target.schema === undefined ? postgres : { ...postgres,
+      schema: target.schema });
+  } catch (error) {
+    // Name the database: "file is not a database" alone does not say which one.
+    const where = target.kind === "sqlite" ? `sqlite ${target.path}`
+      : `postgres ${describeUrl(target.url)}`;
+    const message = (error as Error).message;
+    if (message.startsWith(where)) throw error;
+    throw new LogStoreError(`${where}: ${message}`);
   }
-  const postgres: PostgresLogOptions = { ...options, url: target.url };
-  return openPostgresLog(target.schema === undefined ? postgres : { ...postgres,
-    schema: target.schema });
 }
