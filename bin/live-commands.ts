@@ -110,6 +110,10 @@ export async function putCommand(task: string, flags: PutFlags): Promise<number>
     }
   }
   if (!Array.isArray(args)) throw new UsageError("--args: expected a JSON list, e.g. '[1, 2]'");
+  const inexact = inexactNumber(args);
+  if (inexact !== undefined) {
+    throw new UsageError(`--args: ${inexact} cannot be kept exactly as a JSON number`);
+  }
   const store = await openLog(resolveDb(flags.db));
   try {
     const result = await new LogClient(store).append(putCommandOf({ task, args, job: flags.job,
@@ -121,6 +125,20 @@ export async function putCommand(task: string, flags: PutFlags): Promise<number>
   } finally {
     await store.close();
   }
+}
+
+/** A number in parsed JSON that lost its value (1e400, or an integer past 2^53), if any. */
+function inexactNumber(value: unknown): string | undefined {
+  if (typeof value === "number") {
+    const lost = !Number.isFinite(value) ||
+      (Number.isInteger(value) && !Number.isSafeInteger(value));
+    return lost ? String(value) : undefined;
+  }
+  if (Array.isArray(value)) return value.map(inexactNumber).find((found) => found !== undefined);
+  if (typeof value === "object" && value !== null) {
+    return Object.values(value).map(inexactNumber).find((found) => found !== undefined);
+  }
+  return undefined;
 }
 
 export async function statusCommand(flags: { db?: string; json?: boolean }): Promise<number> {
