@@ -420,7 +420,7 @@ function reapEarly(work: Work): void {
 function claim(work: Work, dispatcher: Dispatcher): void {
   if (dispatcher.activated === null || work.view === null) return;
   const queue = work.view.queues.get(work.config.queue);
-  if (queue === undefined || dueCount(queue, work.nowUs, 1) === 0) return;
+  if (queue === undefined || !hasDueJob(queue, work.nowUs)) return;
 
   // Each agent claims only what the folded state says its own filter and quotas would find,
   // counting what the agents before it (and claims still in flight) take first.
@@ -464,14 +464,11 @@ function startAssigned(work: Work, dispatcher: Dispatcher): void {
 // TODO: an ACTIVE job in our agents that no process here runs (a twin started it, then died
 // without being reaped) stays there until the record is reaped; the machine does not yet
 // recycle its own record to reap such orphans.
-/** How many jobs of the queue are due now, counting no further than `limit`. */
-function dueCount(queue: Queue, nowUs: Micros, limit: number): number {
-  let count = queue.putback.size + queue.fifo.size;
-  for (const [key] of queue.held.entries()) {
-    if (count >= limit || key.beginAfter > nowUs) break;
-    count++;
-  }
-  return count;
+/** Whether any job of the queue is due now: the cheap test before previewing claims. */
+function hasDueJob(queue: Queue, nowUs: Micros): boolean {
+  if (queue.putback.size + queue.fifo.size > 0) return true;
+  const first = queue.held.minKey();
+  return first !== undefined && first.beginAfter <= nowUs;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { HolderRef } from "./commands.js";
 import type { Draft } from "./draft.js";
 import { Rejection } from "./errors.js";
 import {
-  checkHolder, executeTask, failJob, finishJob, newJob, NO_IDS, resumeCallbacks, runCallback,
+  checkHolder, failJob, finishJob, newJob, NO_IDS, resumeCallbacks, runCallback,
   startJob, statusOf, type Outcome,
 } from "./lifecycle.js";
 import { decideInterrupt, withinRetryWindow } from "./policies.js";
@@ -14,7 +14,7 @@ import { dequeue, enqueue, isQueued, putBack, queueLength, queueOrder } from "./
 import {
   checkQuotaNamesExist, leaveQuotas, leaveQuotasNotNamed, parseQuotaNames,
 } from "./quotas.js";
-import { isSystemTask } from "./tasks.js";
+import { isSystemTask, runBuiltInTask } from "./tasks.js";
 import { parseDuration, parseTime, type Micros } from "./time.js";
 import type { CallbackSide, Job, Json, RetryPolicyName } from "./types.js";
 
@@ -242,7 +242,7 @@ export function run(draft: Draft, id: unknown, holder: HolderRef | undefined): J
 
   for (let attempt = 0; attempt < RUN_ATTEMPTS_MAX; attempt++) {
     const started = startJob(draft, job);
-    job = finishJob(draft, started, executeTask(started.task, started.args), false);
+    job = finishJob(draft, started, runBuiltInTask(started.task, started.args), false);
     // A retry with a pause is left to the dispatcher; `run` does not wait.
     if (job.phase !== "NEW" || job.notBefore !== null) return job;
   }

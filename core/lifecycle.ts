@@ -6,10 +6,11 @@ import { Rejection, assert } from "./errors.js";
 import type { Draft } from "./draft.js";
 import { decideJobError, withinRetryWindow } from "./policies.js";
 import { dequeue, isQueued } from "./queue-store.js";
-import { isSystemTask, runBuiltInTask, SYSTEM_TASKS, type TaskOutcome } from "./tasks.js";
+import { runBuiltInTask } from "./tasks.js";
 import type { Micros } from "./time.js";
 import type {
-  Agent, CompletedKey, Failure, Job, JobId, Json, Location, Status, WrapperKind,
+  Agent, CompletedKey, Failure, Job, JobId, Json, Location, RetryPolicyName, Status,
+  WrapperKind,
 } from "./types.js";
 import { updateAgent, findAgent } from "./agents.js";
 import { leaveQuotas } from "./quotas.js";
@@ -151,7 +152,7 @@ export function finishJob(draft: Draft, job: Job, outcome: Outcome, holdCallback
   assert(job.phase === "ACTIVE", `finish of a job in phase ${job.phase}`);
 
   if (!outcome.ok && withinRetryWindow(job, draft.at)) {
-    const decision = decideJobError(policyOf(draft, job), job, outcome.failure.kind);
+    const decision = decideJobError(policyOf(job), job, outcome.failure.kind);
     // A retry after a pause needs a holder to start it again; without one the error stands.
     const restartable = decision.retry &&
       (decision.delay === 0n || job.location.kind === "agent");
@@ -169,10 +170,9 @@ export function finishJob(draft: Draft, job: Job, outcome: Outcome, holdCallback
   return holdCallbacks ? stored : resumeCallbacks(draft, stored);
 }
 
-function policyOf(draft: Draft, job: Job) {
+function policyOf(job: Job): RetryPolicyName {
   // Callbacks and system wrappers retry forever; top-level jobs four times (reference 1.11).
   if (job.location.kind === "callbackOf" || job.wraps !== undefined) return "commonForever";
-  void draft;
   return "commonFourTimes";
 }
 
@@ -239,14 +239,11 @@ export function runCallback(draft: Draft, callback: Job, parentOutcome: Outcome)
   } else {
     const argument: Json = parentOutcome.ok ? parentOutcome.value
       : { kind: parentOutcome.failure.kind, message: parentOutcome.failure.message };
-    outcome = executeTask(callback.task, [...callback.args, argument]);
+    outcome = runBuiltInTask(callback.task, [...callback.args, argument]);
   }
   resumeCallbacks(draft, storeOutcome(draft, started, outcome));
 }
 
-export function executeTask(task: string, args: readonly Json[]): TaskOutcome {
-  return runBuiltInTask(task, args);
-}
 
 /** CALLBACKS -> COMPLETED, and the job moves to where completed jobs of its kind live. */
 export function completeJob(draft: Draft, job: Job): Job {
@@ -353,4 +350,3 @@ export function failJob(draft: Draft, job: Job, failure: Failure): Job {
   return resumeCallbacks(draft, stored);
 }
 
-export { SYSTEM_TASKS, isSystemTask };

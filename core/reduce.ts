@@ -3,7 +3,10 @@
 // no events. Replies carry times as bigint microseconds; `presentReply` (present.ts) turns
 // them into the ISO text of the scenario contract.
 
-import { addAgent, removeAgent, requireAgent, requireDispatcher, updateAgent } from "./agents.js";
+import {
+  addAgent, parseFilter, removeAgent, requireAgent, requireDispatcher, updateAgent,
+} from "./agents.js";
+import { BTree } from "./btree.js";
 import { claimFromQueue } from "./claim.js";
 import type { Command } from "./commands.js";
 import { activate, deactivate, isDead, ping, register, unregister } from "./dispatchers.js";
@@ -13,12 +16,9 @@ import * as jobs from "./job-reducers.js";
 import { startJob, statusOf } from "./lifecycle.js";
 import { isSystemTask } from "./tasks.js";
 import { createQuota, removeQuota, resizeQuota } from "./quotas.js";
-import { emptyQueue, emptyJobTable } from "./queue-store.js";
-import { parseFilter } from "./agents.js";
+import { compareStrings, emptyJobTable, emptyQueue } from "./queue-store.js";
 import { HOUR_US, parseTime } from "./time.js";
 import type { Dispatcher, Event, InterruptPolicy, Job, QueueOptions, State } from "./types.js";
-import { BTree } from "./btree.js";
-import { compareStrings } from "./queue-store.js";
 import { RETRY_POLICIES } from "./policies.js";
 
 export type ReplyValue = unknown;
